@@ -1,0 +1,68 @@
+"""netpol_lab: learn Kubernetes NetworkPolicy by evaluating it exactly.
+
+The core (this package without ``widgets``, ``plot`` and ``cli``) reads
+NetworkPolicy YAML and a small cluster, decides every connection and explains
+why. Heavy modules (pandas, matplotlib, ipywidgets) load only when a function
+that needs them is first used, so ``import netpol_lab`` stays fast.
+
+Examples
+--------
+>>> import netpol_lab as nl
+>>> cluster = nl.default_cluster()
+>>> policy = nl.article_policies()["api-ingress"]
+>>> nl.evaluate(cluster, [policy], "production/frontend", "production/api", 8080).allowed
+True
+>>> nl.evaluate(cluster, [policy], "staging/frontend", "production/api", 8080).allowed
+False
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    # errors
+    "NetpolError": "errors", "ParseError": "errors", "ValidationError": "errors",
+    "UnknownEndpointError": "errors", "InputErrors": "errors",
+    # model and policies
+    "Cluster": "model", "Namespace": "model", "Pod": "model", "ExternalEndpoint": "model",
+    "ContainerPort": "model",
+    "NetworkPolicy": "policy", "Rule": "policy", "Peer": "policy", "IPBlock": "policy",
+    "PolicyPort": "policy", "LabelSelector": "selectors", "Requirement": "selectors",
+    # loading
+    "read": "loader", "load": "loader", "load_policies": "loader", "load_cluster": "loader",
+    "default_cluster": "scenarios", "article_policies": "scenarios", "article_yaml": "scenarios",
+    # evaluation
+    "Scenario": "engine", "Verdict": "engine", "Connection": "engine", "evaluate": "engine",
+    "traffic_table": "table", "traffic_matrix": "table", "diff": "table",
+    "lint": "lint", "LintWarning": "lint",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'netpol_lab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .engine import Connection, Scenario, Verdict, evaluate
+    from .errors import InputErrors, NetpolError, ParseError, UnknownEndpointError, ValidationError
+    from .lint import LintWarning, lint
+    from .loader import load, load_cluster, load_policies, read
+    from .model import Cluster, ContainerPort, ExternalEndpoint, Namespace, Pod
+    from .policy import IPBlock, NetworkPolicy, Peer, PolicyPort, Rule
+    from .scenarios import article_policies, article_yaml, default_cluster
+    from .selectors import LabelSelector, Requirement
+    from .table import diff, traffic_matrix, traffic_table

@@ -1,0 +1,238 @@
+"""Read YAML or JSON text into documents, safely, remembering the line of every field.
+
+This is the only place netpol_lab touches raw text. It uses PyYAML's *safe*
+composer (no Python objects are ever constructed from tags, nothing is
+executed), then builds plain dicts, lists and scalars itself, so that it can:
+
+- record the line of every field, for error messages that point at the text;
+- refuse duplicate keys (``kubectl`` rejects them too, and a duplicated
+  ``podSelector`` key is a classic AND-vs-OR accident);
+- bound the work: nesting depth, number of values produced (alias "billion
+  laughs" bombs expand through the same counter) and the size of the text.
+
+Anything that goes wrong is a :class:`~netpol_lab.errors.ParseError` with the
+document number and line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ParseError
+
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 5_000_000
+
+PathKey = tuple  # a field path: ("spec", "ingress", 0, "from", 1)
+
+
+def format_path(path: PathKey) -> str:
+    """Write a field path the way Kubernetes error messages do.
+
+    Examples
+    --------
+    >>> format_path(("spec", "ingress", 0, "from", 1, "ipBlock", "except", 0))
+    'spec.ingress[0].from[1].ipBlock.except[0]'
+    >>> format_path(())
+    ''
+    """
+    out = ""
+    for key in path:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += f".{key}" if out else str(key)
+    return out
+
+
+@dataclass
+class Document:
+    """One YAML document: its data, its 1-based number and the line of each field path."""
+
+    data: Any
+    number: int
+    lines: dict = field(default_factory=dict, repr=False)
+    source: str | None = None
+
+    def line_of(self, path: PathKey) -> int | None:
+        """The line of ``path``, or of its closest ancestor that has one."""
+        path = tuple(path)
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+
+class _Builder:
+    """Turns composed YAML nodes into plain Python data with a line map."""
+
+    def __init__(self, document: int, source: str | None) -> None:
+        self.document = document
+        self.source = source
+        self.lines: dict = {}
+        self.count = 0
+        self._scalars = yaml.SafeLoader("")
+
+    def error(self, node: yaml.Node, message: str, expected: str | None = None) -> ParseError:
+        return ParseError(
+            message,
+            document=self.document,
+            line=node.start_mark.line + 1,
+            expected=expected,
+            source=self.source,
+        )
+
+    def build(self, node: yaml.Node, path: tuple, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.error(
+                node,
+                f"the document expands to more than {MAX_VALUES:,} values "
+                "(YAML aliases that repeat each other, a 'billion laughs' bomb?)",
+                "a plain manifest without nested anchors",
+            )
+        if depth > MAX_DEPTH:
+            raise self.error(node, f"the document is nested more than {MAX_DEPTH} levels deep")
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return self._scalars.construct_object(node, deep=True)
+            except Exception as exc:  # PyYAML raises many types for odd scalars
+                raise self.error(node, f"cannot read the value {node.value[:40]!r}: {exc}") from None
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            out: dict = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self.error(key_node, "a mapping key must be a plain word", "key: value")
+                key = self.build(key_node, (*path, "<key>"), depth + 1)
+                if key == "<<" or key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.error(
+                        key_node, "YAML merge keys (<<) are not supported in manifests",
+                        "the fields written out",
+                    )
+                if not isinstance(key, str):
+                    key = str(key).lower() if isinstance(key, bool) else str(key)
+                if key in out:
+                    raise self.error(
+                        key_node,
+                        f"the key {key!r} appears twice in the same mapping"
+                        + (" (the second would silently replace the first)"),
+                        "each key once; to combine selectors with AND put both keys in one "
+                        "list item, for OR start a new item with '-'",
+                    )
+                out[key] = self.build(value_node, (*path, key), depth + 1)
+            self.lines.pop((*path, "<key>"), None)
+            return out
+        raise self.error(node, "unsupported YAML node")  # pragma: no cover
+
+
+def read_text(source: str | bytes | os.PathLike) -> tuple[str, str | None]:
+    """Return ``(text, name)`` for a path or a string of YAML.
+
+    A :class:`os.PathLike`, or a one-line string naming an existing
+    ``.yaml``/``.yml``/``.json`` file, is read from disk; any other string is
+    the YAML text itself.
+    """
+    name = None
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str)
+        and "\n" not in source
+        and source.strip().endswith((".yaml", ".yml", ".json"))
+        and Path(source.strip()).is_file()
+    ):
+        path = Path(source).expanduser() if isinstance(source, os.PathLike) else Path(source.strip())
+        name = str(path)
+        try:
+            if path.stat().st_size > MAX_TEXT_BYTES:
+                raise ParseError(f"the file is larger than {MAX_TEXT_BYTES // 2**20} MiB", source=name)
+            source = path.read_bytes()
+        except OSError as exc:
+            raise ParseError(f"cannot read the file: {exc.strerror or exc}", source=name) from None
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ParseError(
+                f"the input is not UTF-8 text (byte {exc.start})", source=name,
+                expected="a YAML or JSON text file",
+            ) from None
+    if not isinstance(source, str):
+        raise ParseError(
+            f"cannot read YAML from a {type(source).__name__}",
+            expected="a YAML string, a path to a .yaml/.json file, or dicts",
+        )
+    if len(source) > MAX_TEXT_BYTES:
+        raise ParseError(f"the text is larger than {MAX_TEXT_BYTES // 2**20} MiB", source=name)
+    return source, name
+
+
+def iter_documents(text: str, source: str | None = None) -> Iterator[Document]:
+    """Parse YAML (or JSON) text into :class:`Document` objects, skipping empty ones.
+
+    Examples
+    --------
+    >>> docs = list(iter_documents("a: 1\\n---\\nb:\\n  - x\\n"))
+    >>> [d.data for d in docs]
+    [{'a': 1}, {'b': ['x']}]
+    >>> docs[1].line_of(("b", 0))
+    4
+    """
+    if "\x00" in text:
+        raise ParseError("the input contains NUL bytes: this is binary data, not YAML",
+                         source=source, expected="a YAML or JSON text")
+    number = 0
+    composer = yaml.SafeLoader(text)
+    try:
+        while composer.check_node():
+            number += 1
+            try:
+                node = composer.get_node()
+            except RecursionError:
+                raise ParseError(
+                    "the document is nested too deeply to read", document=number, source=source
+                ) from None
+            if node is None:
+                continue
+            builder = _Builder(number, source)
+            data = builder.build(node, ())
+            if data is None:
+                continue
+            yield Document(data, number, builder.lines, source)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        hint = _syntax_hint(problem)
+        raise ParseError(
+            f"YAML syntax error: {problem}" + (f" ({exc.context})" if exc.context else ""),
+            document=number or 1,
+            line=mark.line + 1 if mark else None,
+            expected=hint,
+            source=source,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ParseError(f"cannot read the YAML: {exc}", source=source) from None
+    except RecursionError:
+        raise ParseError("the document is nested too deeply to read", source=source) from None
+    finally:
+        composer.dispose()
+
+
+def _syntax_hint(problem: str) -> str | None:
+    if "tab" in problem:
+        return "spaces for indentation (YAML forbids tabs)"
+    if "mapping values are not allowed" in problem:
+        return "consistent indentation, and a space after each ':'"
+    if "expected <block end>" in problem or "block" in problem:
+        return "list items ('- ') and keys lined up at the same indentation"
+    return None
