@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from .loader import load_cluster, load_policies
 from .model import Cluster
@@ -27,7 +27,7 @@ from .policy import NetworkPolicy
 
 def data_text(name: str) -> str:
     """The text of one of the package's data files (``cluster.yaml``, ``article.yaml``)."""
-    return resources.files("netpol_lab").joinpath("data", name).read_text(encoding="utf-8")
+    return (Path(__file__).parent / "data" / name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,210 @@
+"""The ``netpol-lab`` command: traffic tables, explanations and lint from the shell.
+
+::
+
+    netpol-lab table   [--cluster FILE] [--policies FILE]... [--port 80/TCP]... [--format F]
+    netpol-lab explain SRC DST PORT[/PROTO] [--cluster FILE] [--policies FILE]...
+    netpol-lab lint    [--cluster FILE] [--policies FILE]... [--format F]
+
+Without ``--cluster`` the course's default cluster is used; a policies file
+may also hold cluster objects (Namespace, Pod, or the compact format), and a
+cluster file may also hold policies. Output formats: ``text`` (default),
+``markdown``, ``csv`` and ``json``.
+
+Exit status: 0 on success, 1 when the input is invalid (the error, with its
+field path and line, goes to stderr), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from .errors import NetpolError
+
+FORMATS = ("text", "markdown", "csv", "json")
+
+
+def _inputs(args: argparse.Namespace):
+    """The cluster and policies named by ``--cluster`` and ``--policies``."""
+    from .loader import Loaded, read
+    from .scenarios import default_cluster
+
+    policies_in = Loaded()
+    for path in args.policies or ():
+        read(_path(path), policies_in)
+    policies_in.raise_problems()
+    if args.cluster:
+        cluster_in = read(_path(args.cluster))
+        cluster_in.raise_problems()
+        cluster = cluster_in.cluster()
+        policies = [*cluster_in.policies, *policies_in.policies]
+    elif policies_in.has_cluster:
+        cluster, policies = policies_in.cluster(), policies_in.policies
+    else:
+        cluster, policies = default_cluster(), policies_in.policies
+    return cluster, policies
+
+
+def _path(text: str):
+    from pathlib import Path
+
+    path = Path(text)
+    if text == "-":
+        return sys.stdin.read()
+    if not path.exists() or path.is_dir():
+        raise NetpolError(f"no such file: {text}", expected="a path to a YAML or JSON file")
+    return path
+
+
+def render(rows: list[dict], columns: Sequence[str], fmt: str, out: TextIO) -> None:
+    """Write ``rows`` (dicts) as text, markdown, csv or json."""
+    if fmt == "json":
+        json.dump(rows, out, indent=2, default=str)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
+    if fmt == "markdown":
+        out.write("| " + " | ".join(columns) + " |\n")
+        out.write("|" + "|".join("---" for _ in columns) + "|\n")
+        for line in cells:
+            out.write("| " + " | ".join(v.replace("|", "\\|") for v in line) + " |\n")
+        return
+    widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
+    widths[-1] = len(columns[-1])  # the last column (the reason) is not padded
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    for line in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() + "\n")
+
+
+def _table(args: argparse.Namespace, out: TextIO) -> int:
+    from .table import traffic_table
+
+    cluster, policies = _inputs(args)
+    table = traffic_table(cluster, policies, ports=args.port or None)
+    if args.only:
+        table = table[table["allowed"] == (args.only == "allowed")]
+    rows = table.to_dict("records")
+    if args.format == "json":
+        keep = ["source", "destination", "port", "protocol", "port_name", "allowed", "egress",
+                "ingress", "allowed_by", "reason"]
+        render([{k: _plain(r[k]) for k in keep} for r in rows], keep, "json", out)
+        return 0
+    for r in rows:
+        r["verdict"] = "✓ allowed" if r["allowed"] else "✗ denied"
+        r["port"] = f"{r['port']}/{r['protocol']}"
+    columns = ["source", "destination", "port", "verdict", "reason"]
+    if args.format == "csv":
+        columns = ["source", "destination", "port", "verdict", "egress", "ingress", "allowed_by",
+                   "reason"]
+    render(rows, columns, args.format, out)
+    if args.format == "text":
+        allowed = int(table["allowed"].sum())
+        out.write(f"\n{len(table)} connections: {allowed} allowed, {len(table) - allowed} denied "
+                  f"({len(policies)} polic{'y' if len(policies) == 1 else 'ies'})\n")
+    return 0
+
+
+def _plain(value):
+    """numpy scalars to Python ones, for json."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    from .engine import Scenario
+
+    cluster, policies = _inputs(args)
+    verdict = Scenario(cluster, policies).evaluate(args.source, args.destination, args.port)
+    if args.format == "json":
+        conn = verdict.connection
+        json.dump({"source": conn.source.id, "destination": conn.destination.id,
+                   "port": conn.port, "protocol": conn.protocol, "allowed": verdict.allowed,
+                   "egress": verdict.egress.status, "ingress": verdict.ingress.status,
+                   "reason": verdict.reason, "explanation": verdict.explain()}, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(verdict.explain() + "\n")
+    return 0
+
+
+def _lint(args: argparse.Namespace, out: TextIO) -> int:
+    from .lint import lint
+
+    cluster, policies = _inputs(args)
+    warnings = lint(cluster, policies)
+    rows = [w.to_dict() for w in warnings]
+    if args.format == "text":
+        for w in warnings:
+            out.write(str(w) + "\n")
+        out.write(f"{len(warnings)} finding{'s' * (len(warnings) != 1)}\n")
+    else:
+        render(rows, ["code", "severity", "policy", "path", "line", "message", "fix"],
+               args.format, out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="netpol-lab",
+        description="Evaluate Kubernetes NetworkPolicies: traffic tables, explanations, lint.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def inputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--cluster", metavar="FILE",
+                       help="cluster YAML (manifests or compact format); default: the course's "
+                            "built-in cluster")
+        p.add_argument("--policies", metavar="FILE", action="append",
+                       help="NetworkPolicy YAML/JSON (repeatable; '-' reads stdin)")
+
+    p = sub.add_parser("table", help="print the traffic table")
+    inputs(p)
+    p.add_argument("--port", action="append", metavar="PORT[/PROTO]",
+                   help="ask about this port for every destination (repeatable); "
+                        "default: each destination's declared ports")
+    p.add_argument("--only", choices=("allowed", "denied"), help="show only these rows")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.set_defaults(run=_table)
+
+    p = sub.add_parser("explain", help="explain one connection")
+    inputs(p)
+    p.add_argument("source", help="namespace/pod, an external endpoint's name, or an IP")
+    p.add_argument("destination", help="namespace/pod, an external endpoint's name, or an IP")
+    p.add_argument("port", help="PORT[/PROTO], e.g. 8080 or 53/UDP, or a named port")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=_explain)
+
+    p = sub.add_parser("lint", help="warn about valid but suspicious policies")
+    inputs(p)
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.set_defaults(run=_lint)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 invalid input, 2 usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args, sys.stdout)
+    except NetpolError as exc:
+        print(f"netpol-lab: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
