@@ -343,9 +343,9 @@ def parse_policy(data: Any, location: Location | None = None) -> NetworkPolicy:
     pod_selector = parse_selector(spec.get("podSelector"), ("spec", "podSelector"))
 
     declared = None
-    if "policyTypes" in spec and spec["policyTypes"] is not None:
-        types = fields.sequence(spec["policyTypes"], ("spec", "policyTypes"),
-                                "policyTypes: [Ingress, Egress]")
+    types = fields.sequence(spec.get("policyTypes"), ("spec", "policyTypes"),
+                            "policyTypes: [Ingress, Egress]")
+    if types:  # an empty list is defaulted like an absent one (SetDefaults_NetworkPolicy)
         for i, value in enumerate(types):
             path = ("spec", "policyTypes", i)
             value = fields.string(value, path, "policyTypes: [Ingress, Egress]")
