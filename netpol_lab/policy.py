@@ -404,11 +404,17 @@ def _parse_rules(value: Any, path: tuple, direction: str) -> tuple[Rule, ...]:
 
 
 def _parse_peer(value: Any, path: tuple) -> Peer:
-    data = fields.mapping(value, path, PEER_EXAMPLE, allow_null=False)
-    fields.known_fields(data, path, ("podSelector", "namespaceSelector", "ipBlock"), PEER_EXAMPLE)
+    raw = fields.mapping(value, path, PEER_EXAMPLE, allow_null=False)
+    fields.known_fields(raw, path, ("podSelector", "namespaceSelector", "ipBlock"), PEER_EXAMPLE)
+    # In a peer the three fields are pointers: `podSelector:` with nothing after it is null,
+    # which the API server reads as "not set" (unlike spec.podSelector, where null means {}).
+    data = {k: v for k, v in raw.items() if v is not None}
     if not data:
+        nulls = [k for k in raw if raw[k] is None]
         fields.fail(path, "a peer must set at least one of podSelector, namespaceSelector "
-                    "or ipBlock", "podSelector, namespaceSelector and/or ipBlock "
+                    "or ipBlock" + (f" ({', '.join(nulls)} is empty, which means not set)"
+                                    if nulls else ""),
+                    "podSelector, namespaceSelector and/or ipBlock "
                     "(write {} inside a selector to match everything)",
                     "- namespaceSelector: {}")
     if "ipBlock" in data and ("podSelector" in data or "namespaceSelector" in data):
