@@ -29,6 +29,7 @@ from .errors import ParseError
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_VALUES = 5_000_000
+MAX_ALIAS_VALUES = 100_000  # values produced by re-reading anchored collections (*alias)
 
 PathKey = tuple  # a field path: ("spec", "ingress", 0, "from", 1)
 
@@ -80,6 +81,8 @@ class _Builder:
         self.source = source
         self.lines: dict = {}
         self.count = 0
+        self.expanded = 0
+        self._built: set[int] = set()
         self._scalars = yaml.SafeLoader("")
 
     def error(self, node: yaml.Node, message: str, expected: str | None = None) -> ParseError:
@@ -91,12 +94,19 @@ class _Builder:
             source=self.source,
         )
 
-    def build(self, node: yaml.Node, path: tuple, depth: int = 0) -> Any:
+    def build(self, node: yaml.Node, path: tuple, depth: int = 0, alias: bool = False) -> Any:
+        # PyYAML hands back the anchored node itself for every *alias: a collection
+        # seen before is an alias copy, and everything built inside it counts as expansion.
+        if not alias and isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            alias = id(node) in self._built
+            self._built.add(id(node))
         self.count += 1
-        if self.count > MAX_VALUES:
+        self.expanded += alias
+        if self.count > MAX_VALUES or self.expanded > MAX_ALIAS_VALUES:
             raise self.error(
                 node,
-                f"the document expands to more than {MAX_VALUES:,} values "
+                f"the document expands to more than "
+                f"{MAX_VALUES if self.count > MAX_VALUES else MAX_ALIAS_VALUES:,} values "
                 "(YAML aliases that repeat each other, a 'billion laughs' bomb?)",
                 "a plain manifest without nested anchors",
             )
@@ -106,16 +116,23 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             try:
                 return self._scalars.construct_object(node, deep=True)
+            except ValueError as exc:
+                if "digits" in str(exc):  # Python refuses int() of more than 4300 digits
+                    raise self.error(node, f"the number {node.value[:20]}... has "
+                                     f"{len(node.value):,} digits, far too many to read",
+                                     "a number such as 8080") from None
+                raise self.error(node, f"cannot read the value {node.value[:40]!r}: {exc}") from None
             except Exception as exc:  # PyYAML raises many types for odd scalars
                 raise self.error(node, f"cannot read the value {node.value[:40]!r}: {exc}") from None
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+            return [self.build(item, (*path, i), depth + 1, alias)
+                    for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             out: dict = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise self.error(key_node, "a mapping key must be a plain word", "key: value")
-                key = self.build(key_node, (*path, "<key>"), depth + 1)
+                key = self.build(key_node, (*path, "<key>"), depth + 1, alias)
                 if key == "<<" or key_node.tag == "tag:yaml.org,2002:merge":
                     raise self.error(
                         key_node, "YAML merge keys (<<) are not supported in manifests",
@@ -131,7 +148,7 @@ class _Builder:
                         "each key once; to combine selectors with AND put both keys in one "
                         "list item, for OR start a new item with '-'",
                     )
-                out[key] = self.build(value_node, (*path, key), depth + 1)
+                out[key] = self.build(value_node, (*path, key), depth + 1, alias)
             self.lines.pop((*path, "<key>"), None)
             return out
         raise self.error(node, "unsupported YAML node")  # pragma: no cover
@@ -145,12 +162,13 @@ def read_text(source: str | bytes | os.PathLike) -> tuple[str, str | None]:
     the YAML text itself.
     """
     name = None
-    if isinstance(source, os.PathLike) or (
+    looks_like_path = (
         isinstance(source, str)
         and "\n" not in source
+        and ": " not in source
         and source.strip().endswith((".yaml", ".yml", ".json"))
-        and Path(source.strip()).is_file()
-    ):
+    )
+    if isinstance(source, os.PathLike) or looks_like_path:
         path = Path(source).expanduser() if isinstance(source, os.PathLike) else Path(source.strip())
         name = str(path)
         try:
@@ -192,7 +210,16 @@ def iter_documents(text: str, source: str | None = None) -> Iterator[Document]:
         raise ParseError("the input contains NUL bytes: this is binary data, not YAML",
                          source=source, expected="a YAML or JSON text")
     number = 0
-    composer = yaml.SafeLoader(text)
+    try:  # the reader checks every character up front: control characters fail here
+        composer = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ParseError(
+            f"the text contains the invisible control character U+{char:04X}, which YAML "
+            "does not allow (often pasted from a terminal or a word processor)",
+            line=text.count("\n", 0, exc.position) + 1, source=source,
+            expected="plain text: delete the character or retype the line",
+        ) from None
     try:
         while composer.check_node():
             number += 1

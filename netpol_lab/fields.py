@@ -89,7 +89,7 @@ def known_fields(data: dict, path: tuple, allowed: Iterable[str], example: str |
     allowed = list(allowed)
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             lowered = [a for a in allowed if a.lower() == str(key).lower()]
             guess = lowered or close
             fail((*path, key), f"unknown field {key!r}"
