@@ -256,7 +256,7 @@ def iter_documents(text: str, source: str | None = None) -> Iterator[Document]:
 
 
 def _syntax_hint(problem: str) -> str | None:
-    if "tab" in problem:
+    if "tab" in problem or "'\\t'" in problem:  # PyYAML writes: found character '\t'
         return "spaces for indentation (YAML forbids tabs)"
     if "mapping values are not allowed" in problem:
         return "consistent indentation, and a space after each ':'"

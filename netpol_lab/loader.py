@@ -27,6 +27,7 @@ widget can list them all. :func:`load_policies`, :func:`load_cluster` and
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -226,12 +227,29 @@ def _read_object(data: Any, doc: Document | None, prefix: tuple, out: Loaded) ->
         elif kind in WORKLOADS:
             out.workloads.append(_read_workload(data))
         else:
+            _near_miss_kind(kind)
             name = data.get("metadata", {}).get("name") if isinstance(
                 data.get("metadata"), dict) else None
             out.skipped.append(f"{where}: {kind} {name or ''}".rstrip()
                                + " (not used by NetworkPolicy)")
     except ValidationError as exc:
         out.problems.append(_locate(exc, doc, prefix))
+
+
+def _near_miss_kind(kind: str) -> None:
+    """Refuse a kind that is a typo of one netpol_lab reads (``Networkpolicy``, ``Pods``).
+
+    Other kinds are skipped quietly; a misspelt ``NetworkPolicy`` must not be,
+    or the learner's policy would silently vanish.
+    """
+    known = ("NetworkPolicy", "Namespace", "Pod", "Cluster", *WORKLOADS, *LISTS)
+    singular = {kind.lower(), kind.lower().removesuffix("s"),
+                kind.lower().removesuffix("ies") + "y"}
+    guess = [k for k in known if k.lower() in singular] or difflib.get_close_matches(
+        kind, known, n=1, cutoff=0.85)
+    if guess:
+        fields.fail(("kind",), f"unknown kind {kind!r}; did you mean {guess[0]!r}?",
+                    f"kind: {guess[0]} (kinds are case-sensitive)")
 
 
 def _meta(data: dict, kind: str) -> tuple[str, str, dict]:
