@@ -9,6 +9,16 @@ tables.
 
 The traffic table is about who may *open* a connection: replies to an allowed
 connection are always allowed (policies are stateful).
+
+Two paths compute the verdicts, and the differential tests check that they
+agree on every pair. Small tables ask :meth:`Scenario.evaluate
+<netpol_lab.engine.Scenario.evaluate>` about each row, so every row carries
+its full one-line reason. :func:`traffic_matrix`, and :func:`traffic_table`
+above :data:`REASONS_LIMIT` rows, use the whole-cluster boolean matrices of
+:mod:`netpol_lab.reachability`: there ``allowed``, ``egress`` and ``ingress``
+are exact, ``allowed_by`` is missing and ``reason`` a summary without rule
+names, and :func:`~netpol_lab.reachability.explain_rows` fills both in for the
+rows you pick.
 """
 
 from __future__ import annotations
@@ -26,6 +36,9 @@ from .policy import NetworkPolicy
 COLUMNS = ["source", "destination", "port", "protocol", "port_name", "allowed", "egress",
            "ingress", "allowed_by", "reason"]
 KEY = ["source", "destination", "port", "protocol"]
+REASONS_LIMIT = 100_000
+"""Largest table that gets a full reason per row by default (the engine takes about
+13 µs per row on the benchmark machine, so about 1.3 s at this size)."""
 
 PortSpec = int | str | tuple[int, str] | ContainerPort
 
@@ -84,7 +97,8 @@ def connections(scenario: Scenario, ports: Sequence[PortSpec] | None = None):
 
 
 def traffic_table(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy] | None = None,
-                  ports: Sequence[PortSpec] | None = None) -> pd.DataFrame:
+                  ports: Sequence[PortSpec] | None = None, *,
+                  reasons: bool | None = None) -> pd.DataFrame:
     """Every connection of the cluster with its verdict.
 
     Parameters
@@ -95,14 +109,22 @@ def traffic_table(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy]
     ports : list of ports, optional
         ``[80, "53/UDP"]`` to ask about these ports for every destination;
         by default each destination's declared container ports.
+    reasons : bool, optional
+        ``True``: evaluate each row with the engine, filling ``allowed_by``
+        and the full ``reason``. ``False``: compute the table from the
+        vectorised matrices (:func:`netpol_lab.reachability.iter_table`):
+        same rows and verdicts, ``allowed_by`` missing, ``reason`` a summary,
+        text columns categorical. By default ``True`` up to
+        :data:`REASONS_LIMIT` rows.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``source``, ``destination`` (``namespace/pod`` or the external
         endpoint's name), ``port``, ``protocol``, ``port_name``, ``allowed``
-        (bool), ``egress`` and ``ingress`` (``open``, ``allowed``, ``denied``
-        or ``n/a``), ``allowed_by`` (the allowing rules) and ``reason``.
+        (bool), ``egress`` and ``ingress`` (``open``, ``allowed``, ``denied``,
+        ``n/a`` or ``loopback``), ``allowed_by`` (the allowing rules) and
+        ``reason``.
 
     Examples
     --------
@@ -112,8 +134,19 @@ def traffic_table(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy]
     True
     >>> list(table.columns[:4])
     ['source', 'destination', 'port', 'protocol']
+    >>> fast = traffic_table(default_cluster(), [], reasons=False)
+    >>> bool((fast["allowed"].to_numpy() == table["allowed"].to_numpy()).all())
+    True
     """
     scenario = _scenario(cluster, policies)
+    if reasons is None:
+        reasons = _row_count(scenario, ports) <= REASONS_LIMIT
+    if not reasons:
+        from .reachability import Reachability, iter_table
+
+        wanted = None if ports is None else parse_ports(ports)
+        chunks = list(iter_table(Reachability(scenario), ports=wanted))
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
     rows: list[dict[str, Any]] = []
     for src, dst, number, protocol, name in connections(scenario, ports):
         verdict = scenario.evaluate(src, dst, number, protocol)
@@ -133,13 +166,26 @@ def traffic_table(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _row_count(scenario: Scenario, ports: Sequence[PortSpec] | None) -> int:
+    """How many rows :func:`traffic_table` would have, without building them."""
+    cluster = scenario.cluster
+    if ports is None:
+        to_pods = sum(len(p.ports) for p in cluster.pods)
+        to_all = to_pods + sum(len(e.ports) for e in cluster.externals)
+    else:
+        to_pods = len(cluster.pods) * len(ports)
+        to_all = len(cluster.endpoints) * len(ports)
+    return len(cluster.pods) * to_all + len(cluster.externals) * to_pods
+
+
 def traffic_matrix(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy] | None = None,
                    port: PortSpec = 80, protocol: str | None = None) -> pd.DataFrame:
     """Sources × destinations for one port: ``True`` where the connection is allowed.
 
     Every pair is evaluated, whether or not the destination declares the port
     (the matrix answers what the *policies* allow). External → external
-    cells are ``NA``.
+    cells are ``NA``. Computed for all pairs at once by
+    :mod:`netpol_lab.reachability`; ``Scenario.evaluate`` explains a cell.
 
     Examples
     --------
@@ -148,23 +194,13 @@ def traffic_matrix(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy
     >>> bool(m.loc["production/api", "kube-system/coredns"])
     True
     """
+    from .reachability import Reachability
+
     scenario = _scenario(cluster, policies)
     if protocol is not None and not isinstance(port, tuple):
         port = (int(port), protocol)
     [(number, proto)] = parse_ports([port])
-    endpoints = scenario.cluster.endpoints
-    ids = [ep.id for ep in endpoints]
-    data: dict[str, list] = {}
-    for dst in endpoints:
-        data[dst.id] = [
-            pd.NA if not src.is_pod and not dst.is_pod
-            else scenario.evaluate(src, dst, number, proto).allowed
-            for src in endpoints
-        ]
-    matrix = pd.DataFrame(data, index=ids, columns=ids, dtype="boolean")
-    matrix.index.name = "source"
-    matrix.columns.name = "destination"
-    return matrix
+    return Reachability(scenario).matrix(number, proto).to_frame()
 
 
 def endpoint_ids(endpoints: Iterable[Endpoint]) -> list[str]:

@@ -1,0 +1,695 @@
+"""Whole-cluster reachability as boolean matrices: the traffic table at scale.
+
+:meth:`Scenario.evaluate <netpol_lab.engine.Scenario.evaluate>` decides one
+connection and explains it. Asking it about every pair of a 5,000-pod cluster
+means 25 million calls per port. This module answers the same question for
+all pairs at once, with the same semantics (the differential tests in
+``tests/test_differential.py`` check that both paths agree on every pair):
+
+1. **Once per scenario** (:class:`Reachability`): which pods each policy
+   selects (a boolean vector over pods), and for each rule which endpoints its
+   peers match (a vector over all endpoints). Label selectors are evaluated
+   once per *distinct* label set, and each selector once, through an index
+   ``(key, value) → vector``; ``ipBlock`` peers are tested on integer IPs, pods
+   included (lab choice, semantics reference section 4).
+2. **Once per port** (:meth:`Reachability.matrix`): which destinations each
+   rule's ``ports`` admit (named ports depend on the destination pod's
+   container ports), then two boolean matrix products::
+
+       egress_allowed[s, d]  = not egress_isolated[s]
+                               or OR_r (selects_r[s] and peer_r[d] and port_r[d])
+       ingress_allowed[s, d] = not ingress_isolated[d]
+                               or OR_r (peer_r[s] and selects_r[d] and port_r[d])
+       allowed[s, d]         = egress_allowed[s, d] and ingress_allowed[s, d]
+
+   where ``r`` runs over the egress (resp. ingress) rules of the policies in
+   force. An external end is not checked for its own direction, a pod can
+   always reach itself, and external → external is not a connection.
+
+Many pods share their labels, so many rows and columns of these products are
+identical: the default method multiplies only the distinct ones (packed with
+:func:`numpy.packbits` and found with :func:`numpy.unique`) and expands the
+result by indexing. ``method="matmul"`` multiplies the full matrices instead;
+the benchmark (``benchmarks/run.py``) measures both.
+
+Rows with their reasons are produced on demand: :meth:`ReachabilityMatrix.verdict`
+and :func:`explain_rows` call the per-connection engine for the pairs you ask
+about, and :func:`iter_table` yields the traffic table in chunks of rows, so a
+5,000-pod table never needs 25 million Python objects.
+
+numpy is imported when this module is, which ``import netpol_lab`` does not do.
+
+Examples
+--------
+>>> import netpol_lab as nl
+>>> policy = nl.article_policies()["api-ingress"]
+>>> m = reachability(nl.default_cluster(), [policy], port=8080)
+>>> bool(m.allowed_between("production/frontend", "production/api"))
+True
+>>> bool(m.allowed_between("monitoring/prometheus", "production/api"))
+False
+>>> m.verdict("monitoring/prometheus", "production/api").reason.startswith("denied")
+True
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .engine import Scenario, resolve_port
+from .model import Cluster, ContainerPort, Endpoint
+from .policy import IPBlock, NetworkPolicy, Peer, PolicyPort
+from .selectors import LabelSelector
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+DIRECTIONS = ("egress", "ingress")
+STATUSES = ("open", "allowed", "denied", "n/a", "loopback")
+METHODS = ("dedupe", "matmul")
+LOOPBACK_REASON = "allowed: a pod can always reach itself (loopback is never blocked)"
+COLUMNS = ["source", "destination", "port", "protocol", "port_name", "allowed", "egress",
+           "ingress", "allowed_by", "reason"]
+
+
+class _LabelIndex:
+    """Label selectors evaluated over a list of distinct label sets, one numpy op per term.
+
+    ``(key, value) → vector`` and ``key → vector`` are built once; a selector
+    is then an AND of such vectors (``NotIn``/``DoesNotExist`` are negations,
+    which also match objects lacking the key, as section 5 requires).
+    """
+
+    def __init__(self, label_sets: Sequence[dict[str, str] | Any]) -> None:
+        self.size = len(label_sets)
+        pairs: dict[tuple[str, str], list[int]] = {}
+        keys: dict[str, list[int]] = {}
+        for i, labels in enumerate(label_sets):
+            for key, value in labels.items():
+                pairs.setdefault((key, value), []).append(i)
+                keys.setdefault(key, []).append(i)
+        self._pairs = {k: self._vector(v) for k, v in pairs.items()}
+        self._keys = {k: self._vector(v) for k, v in keys.items()}
+        self._none = np.zeros(self.size, dtype=bool)
+        self._cache: dict[LabelSelector, np.ndarray] = {}
+
+    def _vector(self, indices: list[int]) -> np.ndarray:
+        out = np.zeros(self.size, dtype=bool)
+        out[indices] = True
+        return out
+
+    def _any_of(self, key: str, values: Iterable[str]) -> np.ndarray:
+        out = self._none.copy()
+        for value in values:
+            out |= self._pairs.get((key, value), self._none)
+        return out
+
+    def select(self, selector: LabelSelector) -> np.ndarray:
+        """Boolean vector: which label sets ``selector`` matches (cached per selector)."""
+        cached = self._cache.get(selector)
+        if cached is not None:
+            return cached
+        out = np.ones(self.size, dtype=bool)
+        for key, value in selector.match_labels:
+            out &= self._pairs.get((key, value), self._none)
+        for req in selector.match_expressions:
+            if req.operator == "In":
+                out &= self._any_of(req.key, req.values)
+            elif req.operator == "NotIn":
+                out &= ~self._any_of(req.key, req.values)
+            elif req.operator == "Exists":
+                out &= self._keys.get(req.key, self._none)
+            else:  # DoesNotExist
+                out &= ~self._keys.get(req.key, self._none)
+        self._cache[selector] = out
+        return out
+
+
+class _IPIndex:
+    """The endpoints' IPs as integers, to test ``ipBlock`` membership with masks."""
+
+    def __init__(self, endpoints: Sequence[Endpoint]) -> None:
+        n = len(endpoints)
+        self.version = np.zeros(n, dtype=np.int8)
+        self.high = np.zeros(n, dtype=np.uint64)  # IPv4: the address; IPv6: the top 64 bits
+        self.low = np.zeros(n, dtype=np.uint64)   # IPv6: the low 64 bits
+        for i, ep in enumerate(endpoints):
+            if ep.ip is None:
+                continue
+            addr = ipaddress.ip_address(ep.ip)
+            value = int(addr)
+            self.version[i] = addr.version
+            self.high[i] = value >> 64 if addr.version == 6 else value
+            self.low[i] = value & 0xFFFF_FFFF_FFFF_FFFF if addr.version == 6 else 0
+        self._cache: dict[IPBlock, np.ndarray] = {}
+
+    def _inside(self, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> np.ndarray:
+        net = int(network.network_address)
+        mask = int(network.netmask)
+        if network.version == 4:
+            return (self.version == 4) & ((self.high & np.uint64(mask)) == np.uint64(net))
+        full = 0xFFFF_FFFF_FFFF_FFFF
+        return ((self.version == 6)
+                & ((self.high & np.uint64(mask >> 64)) == np.uint64(net >> 64))
+                & ((self.low & np.uint64(mask & full)) == np.uint64(net & full)))
+
+    def contains(self, block: IPBlock) -> np.ndarray:
+        """Which endpoints ``block`` covers: inside ``cidr``, outside every ``except``."""
+        cached = self._cache.get(block)
+        if cached is None:
+            cached = self._inside(block.cidr)
+            for ex in block.except_:
+                cached = cached & ~self._inside(ex)
+            self._cache[block] = cached
+        return cached
+
+
+@dataclass(frozen=True, eq=False)
+class _Rule:
+    """One rule in force, compiled: its policy, its peer vector and its ports."""
+
+    policy_index: int
+    label: str
+    peers: np.ndarray  # over all endpoints
+    ports: tuple[PolicyPort, ...]
+
+
+class Reachability:
+    """A cluster and its policies compiled into vectors, ready for whole-cluster questions.
+
+    Parameters
+    ----------
+    cluster : Cluster or Scenario
+        The cluster (then ``policies`` applies), or a scenario (its cluster and
+        policies are used, and its :meth:`~netpol_lab.engine.Scenario.evaluate`
+        explains single rows).
+    policies : iterable of NetworkPolicy, optional
+
+    Attributes
+    ----------
+    endpoints : tuple of Endpoint
+        Pods first, then external endpoints (the order of ``Cluster.endpoints``);
+        row and column ``i`` of every matrix is ``endpoints[i]``.
+    ids : list of str
+        ``endpoint.id`` for each endpoint.
+    n_pods : int
+        How many of the endpoints are pods (the first ``n_pods``).
+
+    Examples
+    --------
+    >>> import netpol_lab as nl
+    >>> r = Reachability(nl.default_cluster(), nl.article_policies().values())
+    >>> r.n_pods, len(r.ids) - r.n_pods
+    (9, 4)
+    >>> m = r.matrix("53/UDP")
+    >>> int(m.allowed.sum()) <= int(m.connections.sum())
+    True
+    """
+
+    def __init__(self, cluster: Cluster | Scenario,
+                 policies: Iterable[NetworkPolicy] | None = None) -> None:
+        if isinstance(cluster, Scenario):
+            self._scenario: Scenario | None = cluster
+            self.policies: tuple[NetworkPolicy, ...] = cluster.policies
+            self.cluster = cluster.cluster
+        else:
+            self._scenario = None
+            self.policies = tuple(policies or ())
+            self.cluster = cluster.with_namespaces(p.namespace for p in self.policies)
+        pods = self.cluster.pods
+        self.endpoints: tuple[Endpoint, ...] = self.cluster.endpoints
+        self.ids: list[str] = [ep.id for ep in self.endpoints]
+        self.n_pods = len(pods)
+        self._position = {ep.id: i for i, ep in enumerate(self.endpoints)}
+        n = len(self.endpoints)
+
+        # distinct pod label sets, and each pod's namespace, as indices
+        classes: dict[frozenset, int] = {}
+        label_sets: list[Any] = []
+        pod_class = np.empty(self.n_pods, dtype=np.intp)
+        for i, pod in enumerate(pods):
+            key = frozenset(pod.labels.items())
+            if key not in classes:
+                classes[key] = len(label_sets)
+                label_sets.append(pod.labels)
+            pod_class[i] = classes[key]
+        self._pod_class = pod_class
+        self._pod_labels = _LabelIndex(label_sets)
+        namespaces = list(self.cluster.namespaces)
+        self._ns_position = {name: i for i, name in enumerate(namespaces)}
+        self._pod_ns = np.array([self._ns_position[p.namespace] for p in pods], dtype=np.intp)
+        self._ns_labels = _LabelIndex([self.cluster.namespace_labels(ns) for ns in namespaces])
+        self._ips = _IPIndex(self.endpoints)
+        self._peer_cache: dict[tuple[Peer, str], np.ndarray] = {}
+
+        # per policy: the pods it selects; per direction: isolation and the rules in force
+        self._selects = np.zeros((len(self.policies), self.n_pods), dtype=bool)
+        self.isolated = {d: np.zeros(n, dtype=bool) for d in DIRECTIONS}
+        self._rules: dict[str, list[_Rule]] = {d: [] for d in DIRECTIONS}
+        self._isolating_policies: dict[str, list[int]] = {d: [] for d in DIRECTIONS}
+        for k, policy in enumerate(self.policies):
+            selected = self._selected(policy)
+            self._selects[k] = selected
+            for direction in DIRECTIONS:
+                in_force = (policy.affects_egress if direction == "egress"
+                            else policy.affects_ingress)
+                if not in_force:
+                    continue
+                self._isolating_policies[direction].append(k)
+                self.isolated[direction][:self.n_pods] |= selected
+                for i, rule in enumerate(policy.rules(direction)):
+                    self._rules[direction].append(_Rule(
+                        k, f"{policy.name} rule {i + 1}", self._rule_peers(rule.peers, policy),
+                        rule.ports))
+        self._left: dict[str, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
+
+    # -- compiling selectors and peers -------------------------------------------------
+
+    def _pods_matching(self, selector: LabelSelector) -> np.ndarray:
+        return self._pod_labels.select(selector)[self._pod_class]
+
+    def _selected(self, policy: NetworkPolicy) -> np.ndarray:
+        in_namespace = self._pod_ns == self._ns_position[policy.namespace]
+        return in_namespace & self._pods_matching(policy.pod_selector)
+
+    def _peer(self, peer: Peer, namespace: str) -> np.ndarray:
+        key = (peer, namespace)
+        cached = self._peer_cache.get(key)
+        if cached is not None:
+            return cached
+        if peer.ip_block is not None:
+            out = self._ips.contains(peer.ip_block)
+        else:
+            if peer.namespace_selector is None:
+                pods = self._pod_ns == self._ns_position[namespace]
+            else:
+                pods = self._ns_labels.select(peer.namespace_selector)[self._pod_ns]
+            if peer.pod_selector is not None:
+                pods = pods & self._pods_matching(peer.pod_selector)
+            out = np.zeros(len(self.endpoints), dtype=bool)
+            out[:self.n_pods] = pods
+        self._peer_cache[key] = out
+        return out
+
+    def _rule_peers(self, peers: tuple[Peer, ...], policy: NetworkPolicy) -> np.ndarray:
+        if not peers:
+            return np.ones(len(self.endpoints), dtype=bool)
+        out = np.zeros(len(self.endpoints), dtype=bool)
+        for peer in peers:
+            out |= self._peer(peer, policy.namespace)
+        return out
+
+    # -- one port ------------------------------------------------------------------------
+
+    def _named_ports(self, port: int, protocol: str) -> dict[str, np.ndarray]:
+        """For each port name: which destinations declare it as ``port``/``protocol``."""
+        out: dict[str, np.ndarray] = {}
+        for i, ep in enumerate(self.endpoints[:self.n_pods]):
+            for cp in ep.ports:
+                if cp.name and cp.port == port and cp.protocol == protocol:
+                    out.setdefault(cp.name, np.zeros(len(self.endpoints), dtype=bool))[i] = True
+        return out
+
+    def _port_match(self, ports: tuple[PolicyPort, ...], port: int, protocol: str,
+                    named: dict[str, np.ndarray]) -> bool | np.ndarray:
+        """True, False, or a vector over destinations: does a ``ports`` list admit the port?"""
+        if not ports:
+            return True
+        vector: np.ndarray | None = None
+        for entry in ports:
+            if entry.protocol != protocol:
+                continue
+            if entry.port is None:
+                return True
+            if isinstance(entry.port, str):
+                hit = named.get(entry.port)
+                if hit is not None:
+                    vector = hit.copy() if vector is None else vector | hit
+            elif entry.port <= port <= (entry.end_port or entry.port):
+                return True
+        return False if vector is None else vector
+
+    def _direction(self, direction: str, port: int, protocol: str, method: str) -> np.ndarray:
+        """Which pairs the rules of ``direction`` allow (isolation not applied yet).
+
+        Egress: a pods × endpoints matrix; ingress: endpoints × pods.
+        """
+        rules = self._rules[direction]
+        n, p = len(self.endpoints), self.n_pods
+        shape = (p, n) if direction == "egress" else (n, p)
+        if not rules or p == 0:
+            return np.zeros(shape, dtype=bool)
+        named = self._named_ports(port, protocol)
+        selects = self._selects[[r.policy_index for r in rules]]  # rules × pods
+        left, distinct = self._left_side(direction)
+        if direction == "egress":
+            # rule r allows s → d when its policy selects s, a peer matches d, a port admits d
+            right = np.empty((len(rules), n), dtype=bool)
+            for j, rule in enumerate(rules):
+                right[j] = rule.peers & self._port_match(rule.ports, port, protocol, named)
+        else:
+            # rule r allows s → d when a peer matches s, its policy selects d, a port admits d
+            right = np.empty((len(rules), p), dtype=bool)
+            for j, rule in enumerate(rules):
+                ports = self._port_match(rule.ports, port, protocol, named)
+                right[j] = selects[j] & (ports[:p] if isinstance(ports, np.ndarray) else ports)
+        return _boolean_product(left, right, method, distinct if method == "dedupe" else None)
+
+    def _left_side(self, direction: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """The port-independent factor of a direction's product, and its distinct rows (cached).
+
+        Egress: pods × rules, whether the rule's policy selects the source.
+        Ingress: endpoints × rules, whether a peer of the rule matches the source.
+        """
+        cached = self._left.get(direction)
+        if cached is None:
+            rules = self._rules[direction]
+            if direction == "egress":
+                left = self._selects[[r.policy_index for r in rules]].T
+            else:
+                left = np.stack([r.peers for r in rules], axis=1)
+            cached = self._left[direction] = (left, _distinct(left))
+        return cached
+
+    def matrix(self, port: int | str | tuple[int, str] | ContainerPort = 80,
+               protocol: str = "TCP", method: str = "dedupe") -> ReachabilityMatrix:
+        """Every (source, destination) pair for one port, as boolean matrices.
+
+        Parameters
+        ----------
+        port : int, str, tuple or ContainerPort
+            ``8080``, ``"53/UDP"``, ``(53, "UDP")`` or a container port.
+        protocol : str
+            Used when ``port`` is a bare number.
+        method : {"dedupe", "matmul"}
+            ``dedupe`` multiplies only distinct rows and columns; ``matmul``
+            multiplies the full matrices. Both give the same answer.
+        """
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        number, protocol = _port(port, protocol)
+        n, p = len(self.endpoints), self.n_pods
+        egress = np.ones((n, n), dtype=bool)
+        egress[:p] = self._direction("egress", number, protocol, method)
+        egress[:p] |= ~self.isolated["egress"][:p, None]
+        ingress = np.ones((n, n), dtype=bool)
+        ingress[:, :p] = self._direction("ingress", number, protocol, method)
+        ingress[:, :p] |= ~self.isolated["ingress"][None, :p]
+        connections = np.ones((n, n), dtype=bool)
+        connections[p:, p:] = False
+        allowed = egress & ingress & connections
+        diagonal = np.arange(p)
+        allowed[diagonal, diagonal] = True
+        return ReachabilityMatrix(self, number, protocol, allowed, egress, ingress, connections)
+
+    # -- rows on demand ------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> Scenario:
+        """The per-connection engine for the same cluster and policies (built on first use)."""
+        if self._scenario is None:
+            self._scenario = Scenario(self.cluster, self.policies)
+        return self._scenario
+
+    def index(self, endpoint: str | Endpoint) -> int:
+        """Row/column of an endpoint given by id, name or IP (as ``Cluster.endpoint``)."""
+        return self._position[self.cluster.endpoint(endpoint).id]
+
+
+def _boolean_product(left: np.ndarray, right: np.ndarray, method: str,
+                     left_distinct: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``(left @ right) > 0`` for boolean matrices, on distinct rows/columns with ``dedupe``.
+
+    ``left_distinct`` is ``_distinct(left)`` when the caller has it already.
+    """
+    if method == "matmul":
+        return (left.astype(np.float32) @ right.astype(np.float32)) > 0.5
+    rows, row_of = left_distinct if left_distinct is not None else _distinct(left)
+    cols, col_of = _distinct(right.T)
+    small = (rows.astype(np.float32) @ cols.T.astype(np.float32)) > 0.5
+    # two gathers (rows, then columns) are several times faster than one 2-D fancy index
+    return np.take(np.take(small, row_of, axis=0), col_of, axis=1)
+
+
+def _distinct(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean matrix, and for each row the index of its copy."""
+    packed = np.ascontiguousarray(np.packbits(matrix, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return matrix[first], inverse.ravel()
+
+
+def _port(port: int | str | tuple[int, str] | ContainerPort, protocol: str) -> tuple[int, str]:
+    if isinstance(port, ContainerPort):
+        return port.port, port.protocol
+    if isinstance(port, tuple):
+        port, protocol = port
+    from .model import ExternalEndpoint
+
+    return resolve_port(port, protocol.upper(), ExternalEndpoint("-", "0.0.0.0"))
+
+
+@dataclass(eq=False)
+class ReachabilityMatrix:
+    """All pairs of a cluster for one port: who may open a connection to whom.
+
+    Row ``s``, column ``d`` is the connection from ``ids[s]`` to ``ids[d]``.
+
+    Attributes
+    ----------
+    allowed : numpy.ndarray of bool, shape (n, n)
+        The verdict (loopback included; ``False`` for external → external).
+    egress, ingress : numpy.ndarray of bool, shape (n, n)
+        Whether each direction lets the pair through (``True`` when that end is
+        external or not isolated for the direction).
+    connections : numpy.ndarray of bool, shape (n, n)
+        ``False`` for external → external, which is not a connection.
+    """
+
+    reachability: Reachability
+    port: int
+    protocol: str
+    allowed: np.ndarray
+    egress: np.ndarray
+    ingress: np.ndarray
+    connections: np.ndarray
+    _frame: Any = field(default=None, repr=False)
+
+    @property
+    def ids(self) -> list[str]:
+        return self.reachability.ids
+
+    def allowed_between(self, source: str | Endpoint, destination: str | Endpoint) -> bool:
+        """The verdict of one pair, looked up in the matrix."""
+        r = self.reachability
+        return bool(self.allowed[r.index(source), r.index(destination)])
+
+    def verdict(self, source: str | Endpoint, destination: str | Endpoint):
+        """The full :class:`~netpol_lab.engine.Verdict` of one pair, with its explanation."""
+        return self.reachability.scenario.evaluate(source, destination, self.port, self.protocol)
+
+    def status(self, direction: str) -> np.ndarray:
+        """Codes into :data:`STATUSES` for ``direction``, as the table's columns show them.
+
+        ``open`` (not isolated), ``allowed``, ``denied``, ``n/a`` (that end is
+        external) or ``loopback`` (a pod to itself).
+        """
+        r = self.reachability
+        p = r.n_pods
+        ok = self.egress if direction == "egress" else self.ingress
+        isolated = r.isolated[direction]
+        isolated = isolated[:, None] if direction == "egress" else isolated[None, :]
+        codes = np.where(isolated, np.where(ok, 1, 2), 0).astype(np.int8)
+        if direction == "egress":
+            codes[p:, :] = 3
+        else:
+            codes[:, p:] = 3
+        diagonal = np.arange(p)
+        codes[diagonal, diagonal] = 4
+        return codes
+
+    def pairs(self, allowed: bool = True) -> Iterator[tuple[str, str]]:
+        """Yield ``(source, destination)`` ids of the allowed (or denied) connections."""
+        want = self.allowed if allowed else (~self.allowed & self.connections)
+        ids = self.ids
+        for s, d in zip(*np.nonzero(want), strict=True):
+            yield ids[s], ids[d]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The matrix as a pandas DataFrame (nullable booleans; ``NA`` for external → external)."""
+        import pandas as pd
+
+        if self._frame is None:
+            ids = self.ids
+            no_connection = ~self.connections
+            columns = {ids[d]: pd.arrays.BooleanArray(self.allowed[:, d], no_connection[:, d])
+                       for d in range(len(ids))}
+            frame = pd.DataFrame(columns, index=pd.Index(ids, name="source"))
+            frame.columns.name = "destination"
+            self._frame = frame
+        return self._frame
+
+
+def reachability(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy] | None = None,
+                 port: int | str | tuple[int, str] | ContainerPort = 80, protocol: str = "TCP",
+                 method: str = "dedupe") -> ReachabilityMatrix:
+    """Every pair of the cluster for one port: shorthand for ``Reachability(...).matrix(...)``.
+
+    Examples
+    --------
+    >>> import netpol_lab as nl
+    >>> m = reachability(nl.default_cluster(), [], port=80)
+    >>> bool(m.allowed[m.connections].all())     # no policy: every connection is open
+    True
+    """
+    return Reachability(cluster, policies).matrix(port, protocol, method)
+
+
+# -- the traffic table, in chunks ------------------------------------------------------
+
+
+def _table_plan(r: Reachability, ports: Sequence[tuple[int, str]] | None):
+    """The table's destination side in row order: (destination, port key, port name) arrays."""
+    keys: dict[tuple[int, str], int] = {}
+    dst, key, names = [], [], []
+    for d, ep in enumerate(r.endpoints):
+        if ports is None:
+            wanted = [(cp.port, cp.protocol, cp.name) for cp in ep.ports]
+        else:
+            declared = {(cp.port, cp.protocol): cp.name for cp in ep.ports}
+            wanted = [(number, proto, declared.get((number, proto))) for number, proto in ports]
+        for number, proto, name in wanted:
+            dst.append(d)
+            key.append(keys.setdefault((number, proto), len(keys)))
+            names.append(name or "")
+    return (np.array(dst, dtype=np.intp), np.array(key, dtype=np.intp), names, list(keys))
+
+
+def _summary(allowed: bool, egress: str, ingress: str) -> str:
+    """A reason without rule names, for rows whose full reason was not computed."""
+    if "loopback" in (egress, ingress):
+        return LOOPBACK_REASON
+    words = {"open": "not isolated", "allowed": "allowed by a rule",
+             "denied": "isolated, no rule allows it", "n/a": "outside the cluster"}
+    parts = [f"egress {words[egress]}", f"ingress {words[ingress]}"]
+    if not allowed:
+        parts = [p for p, s in zip(parts, (egress, ingress), strict=True) if s == "denied"]
+    verdict = "allowed" if allowed else "denied"
+    return f"{verdict}: " + "; ".join(parts) + " (explain_rows() gives the rules)"
+
+
+def iter_table(cluster: Cluster | Scenario | Reachability,
+               policies: Iterable[NetworkPolicy] | None = None,
+               ports: Sequence[tuple[int, str]] | None = None, chunk_rows: int = 1_000_000,
+               method: str = "dedupe") -> Iterator[pd.DataFrame]:
+    """The traffic table in chunks of about ``chunk_rows`` rows, in the order of ``traffic_table``.
+
+    The columns are those of :func:`~netpol_lab.table.traffic_table`.
+    ``allowed``, ``egress`` and ``ingress`` are exact. ``allowed_by`` is
+    missing (``NA``) and ``reason`` is a summary without rule names, the same
+    for every row with the same statuses: computing the full reason of 25
+    million rows would need 25 million verdicts. :func:`explain_rows` fills
+    both in for the rows you select.
+
+    ``source``, ``destination``, ``protocol``, ``port_name``, ``egress``,
+    ``ingress`` and ``reason`` are categorical columns, so a chunk holds
+    small integer codes, not one Python string per row.
+
+    Parameters
+    ----------
+    ports : list of (port, protocol), optional
+        As :func:`netpol_lab.table.parse_ports` returns; by default each
+        destination's declared container ports.
+    """
+    import pandas as pd
+
+    r = cluster if isinstance(cluster, Reachability) else Reachability(cluster, policies)
+    dst, key, names, keys = _table_plan(r, ports)
+    p, per_source = r.n_pods, len(dst)
+    if per_source == 0 or not r.endpoints:
+        yield _empty_table(pd)
+        return
+    matrices = [r.matrix(k, method=method) for k in keys]
+    status = {d: [m.status(d) for m in matrices] for d in DIRECTIONS}
+    ids = pd.CategoricalDtype(r.ids)
+    name_categories = sorted(set(names))
+    name_position = {name: i for i, name in enumerate(name_categories)}
+    name_codes = np.array([name_position[x] for x in names], dtype=np.int32)
+    protocols = pd.CategoricalDtype(["TCP", "UDP", "SCTP"])
+    protocol_codes = np.array([("TCP", "UDP", "SCTP").index(k[1]) for k in keys], dtype=np.int8)
+    port_numbers = np.array([k[0] for k in keys], dtype=np.int32)
+    statuses = pd.CategoricalDtype(STATUSES)
+    combos = [(a, e, i) for a in (True, False) for e in STATUSES for i in STATUSES]
+    reasons = pd.CategoricalDtype(sorted({_summary(*c) for c in combos}))
+    reason_code = np.array([reasons.categories.get_loc(_summary(*c)) for c in combos])
+    by_key = [np.nonzero(key == k)[0] for k in range(len(keys))]
+    sources_per_chunk = max(1, chunk_rows // per_source)
+    for start in range(0, len(r.endpoints), sources_per_chunk):
+        src = np.arange(start, min(start + sources_per_chunk, len(r.endpoints)))
+        block = {name: np.empty((len(src), per_source), dtype=np.int8)
+                 for name in ("allowed", "egress", "ingress")}
+        for k, columns in enumerate(by_key):
+            rows, cols = src[:, None], dst[columns][None, :]
+            block["allowed"][:, columns] = matrices[k].allowed[rows, cols]
+            block["egress"][:, columns] = status["egress"][k][rows, cols]
+            block["ingress"][:, columns] = status["ingress"][k][rows, cols]
+        keep = np.ones((len(src), per_source), dtype=bool)
+        keep[src >= p] = dst[None, :] < p  # external → external is not a connection
+        keep = keep.ravel()
+        allowed = block["allowed"].ravel()[keep].astype(bool)
+        egress = block["egress"].ravel()[keep]
+        ingress = block["ingress"].ravel()[keep]
+        combo = (~allowed).astype(np.intp) * 25 + egress.astype(np.intp) * 5 + ingress
+        row_key = np.tile(key, len(src))[keep]
+        frame = pd.DataFrame({
+            "source": pd.Categorical.from_codes(np.repeat(src, per_source)[keep], dtype=ids),
+            "destination": pd.Categorical.from_codes(np.tile(dst, len(src))[keep], dtype=ids),
+            "port": port_numbers[row_key],
+            "protocol": pd.Categorical.from_codes(protocol_codes[row_key], dtype=protocols),
+            "port_name": pd.Categorical.from_codes(np.tile(name_codes, len(src))[keep],
+                                                   categories=name_categories),
+            "allowed": allowed,
+            "egress": pd.Categorical.from_codes(egress, dtype=statuses),
+            "ingress": pd.Categorical.from_codes(ingress, dtype=statuses),
+            "allowed_by": pd.Categorical.from_codes(np.full(len(allowed), -1, dtype=np.int8),
+                                                    categories=[""]),  # NA: not computed
+            "reason": pd.Categorical.from_codes(reason_code[combo], dtype=reasons),
+        })
+        yield frame
+
+
+def _empty_table(pd: Any) -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in COLUMNS}, columns=COLUMNS)
+
+
+def explain_rows(cluster: Cluster | Scenario | Reachability, table: pd.DataFrame,
+                 policies: Iterable[NetworkPolicy] | None = None) -> pd.DataFrame:
+    """Fill in ``allowed_by`` and ``reason`` for the rows of ``table``, from the engine.
+
+    Use it on a selection of a large table (for example the denied rows of
+    one namespace): each row costs one
+    :meth:`~netpol_lab.engine.Scenario.evaluate` call.
+
+    Returns a copy of ``table`` with plain string ``allowed_by`` and ``reason``.
+    """
+    if isinstance(cluster, Reachability):
+        scenario = cluster.scenario
+    elif isinstance(cluster, Scenario):
+        scenario = cluster
+    else:
+        scenario = Scenario(cluster, policies or ())
+    out = table.copy()
+    allowed_by, reasons = [], []
+    for src, dst, port, protocol in zip(out["source"], out["destination"], out["port"],
+                                        out["protocol"], strict=True):
+        verdict = scenario.evaluate(str(src), str(dst), int(port), str(protocol))
+        allowed_by.append(", ".join(c.label for c in verdict.allowed_by))
+        reasons.append(verdict.reason)
+    out["allowed_by"] = allowed_by
+    out["reason"] = reasons
+    return out
