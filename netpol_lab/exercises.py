@@ -293,11 +293,9 @@ class CheckResult:
         if self.passed:
             return ""
         if self.problems:
-            first = self.problems[0]
             more = len(self.problems) - 1
-            text = " ".join(str(first).split("\nFor example:")[0].split())
-            return "invalid: " + text + (f" (and {more} more problem{'s' * (more > 1)})"
-                                         if more else "")
+            return "invalid: " + problem_line(self.problems[0]) + (
+                f" (and {more} more problem{'s' * (more > 1)})" if more else "")
         n = len(self.wrong)
         return (f"{n} of {self.checked} connection{'s' * (self.checked != 1)} wrong: "
                 + "; ".join(w.describe() for w in self.wrong))
@@ -334,6 +332,26 @@ class CheckResult:
         if self.hint:
             lines += ["", f"Hint: {self.hint}"]
         return "\n".join(lines).rstrip() + "\n"
+
+
+def problem_line(error: NetpolError) -> str:
+    """A problem on one line, without the file name: where, what, and what was expected.
+
+    Examples
+    --------
+    >>> problem_line(NetpolError("70000 is out of range", path="spec.ingress[0].ports[0].port",
+    ...                          line=20, expected="a number from 1 to 65535", source="a.yaml"))
+    'line 20, spec.ingress[0].ports[0].port: 70000 is out of range (expected a number from 1 to 65535)'
+    """
+    where = ", ".join(part for part in (
+        f"document {error.document}" if error.document is not None and error.document > 1
+        else "", f"line {error.line}" if error.line is not None else "", error.path) if part)
+    text = " ".join(error.message.split()).rstrip(".")
+    if where:
+        text = f"{where}: {text}"
+    if error.expected:
+        text += f" (expected {' '.join(error.expected.split()).rstrip('.')})"
+    return text
 
 
 def parse_connection(text: str | Mapping, expected: bool = True) -> Requirement:
