@@ -181,8 +181,11 @@ class DirectionVerdict:
             return f"{self.direction} allowed by " + ", ".join(
                 f"{c.policy.name} rule {c.index + 1}" for c in self.allowed_by)
         n = len(self.checks)
-        fails = "; ".join(c.short() for c in self.checks) if self.checks else (
-            f"no {self.direction} rules")
+        if not n:
+            which = "which has" if len(self.isolating) == 1 else "which have"
+            return (f"{who} is isolated for {self.direction} by {self._policy_names()}, {which} "
+                    f"no {self.direction} rules, so nothing is allowed")
+        fails = "; ".join(c.short() for c in self.checks)
         policies = "its" if len(self.isolating) == 1 else "their"
         return (f"{who} is isolated for {self.direction} by {self._policy_names()} and none of "
                 f"{policies} {n} rule{'s' * (n != 1)} allows this ({fails})")
