@@ -5,6 +5,10 @@
     netpol-lab table   [--cluster FILE] [--policies FILE]... [--port 80/TCP]... [--format F]
     netpol-lab explain SRC DST PORT[/PROTO] [--cluster FILE] [--policies FILE]...
     netpol-lab lint    [--cluster FILE] [--policies FILE]... [--format F]
+    netpol-lab exercises list [--topic T] [--difficulty D] [--format F]
+    netpol-lab exercises show ID
+    netpol-lab exercises check ID FILE [--attempt N] [--format text|markdown]
+    netpol-lab grade SUBMISSIONS_DIR [--out DIR] [--exercise ID]...
 
 Without ``--cluster`` the course's default cluster is used; a policies file
 may also hold cluster objects (Namespace, Pod, or the compact format), and a
@@ -12,7 +16,9 @@ cluster file may also hold policies. Output formats: ``text`` (default),
 ``markdown``, ``csv`` and ``json``.
 
 Exit status: 0 on success, 1 when the input is invalid (the error, with its
-field path and line, goes to stderr), 2 on a usage error.
+field path and line, goes to stderr) or an exercise check fails (the feedback
+goes to stdout), 2 on a usage error. ``--exercises-dir`` (or the
+``NETPOL_LAB_EXERCISES`` environment variable) picks another exercise folder.
 """
 
 from __future__ import annotations
@@ -154,6 +160,48 @@ def _lint(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _exercises(args: argparse.Namespace, out: TextIO) -> int:
+    from .exercises import check, get_exercise, load_exercises
+
+    if args.action == "list":
+        rows = [{"id": e.id, "topic": e.topic, "difficulty": e.difficulty, "title": e.title}
+                for e in load_exercises(args.exercises_dir).values()
+                if args.topic in (None, e.topic) and args.difficulty in (None, e.difficulty)]
+        render(rows, ["id", "topic", "difficulty", "title"], args.format, out)
+        if args.format == "text":
+            out.write(f"\n{len(rows)} exercise{'s' * (len(rows) != 1)}\n")
+        return 0
+    ex = get_exercise(args.id, args.exercises_dir)
+    if args.action == "show":
+        out.write(f"{ex.id}: {ex.title}\n{ex.topic}, {ex.difficulty}\n\n{ex.statement}\n")
+        if ex.given.strip():
+            out.write("\nAlready applied (read-only):\n\n" + ex.given.rstrip() + "\n")
+        reqs = ex.requirements()
+        out.write(f"\nChecked connections ({len(reqs)}):\n")
+        for r in reqs:
+            out.write(f"  {'✓ allowed' if r.expected else '✗ denied '}  {r}\n")
+        out.write("\nStarter (save it to a file, edit it, then run "
+                  f"`netpol-lab exercises check {ex.id} FILE`):\n\n{ex.starter}")
+        return 0
+    result = check(ex, _path(args.file), attempt=args.attempt)
+    out.write(result.summary(args.format))
+    return 0 if result.passed else 1
+
+
+def _grade(args: argparse.Namespace, out: TextIO) -> int:
+    from pathlib import Path
+
+    from .grading import CSV_NAME, MARKDOWN_NAME, grade
+
+    table = grade(args.submissions, args.exercises_dir, args.out, args.exercise)
+    where = Path(args.out or args.submissions)
+    learners, exercises = table["learner"].nunique(), table["exercise"].nunique()
+    out.write(f"{learners} learner{'s' * (learners != 1)}, {exercises} "
+              f"exercise{'s' * (exercises != 1)}: {int(table['passed'].sum())} of {len(table)} "
+              f"answers pass\nwrote {where / CSV_NAME} and {where / MARKDOWN_NAME}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -190,6 +238,39 @@ def build_parser() -> argparse.ArgumentParser:
     inputs(p)
     p.add_argument("--format", choices=FORMATS, default="text")
     p.set_defaults(run=_lint)
+
+    def exercises_dir(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--exercises-dir", metavar="DIR",
+                       help="the exercise folder (default: the course's exercises)")
+
+    p = sub.add_parser("exercises", help="list, show and check the course's exercises")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("list", help="list the exercises")
+    q.add_argument("--topic")
+    q.add_argument("--difficulty", choices=("beginner", "intermediate", "advanced"))
+    q.add_argument("--format", choices=FORMATS, default="text")
+    exercises_dir(q)
+    q = actions.add_parser("show", help="print an exercise: statement, checks and starter")
+    q.add_argument("id", help="the exercise id, e.g. ingress-01-frontend-only")
+    exercises_dir(q)
+    q = actions.add_parser("check", help="check a policy file against an exercise")
+    q.add_argument("id", help="the exercise id")
+    q.add_argument("file", help="your policy YAML ('-' reads stdin)")
+    q.add_argument("--attempt", type=int, default=1,
+                   help="which attempt this is: later attempts get more precise hints")
+    q.add_argument("--format", choices=("text", "markdown"), default="text")
+    exercises_dir(q)
+    p.set_defaults(run=_exercises)
+
+    p = sub.add_parser("grade", help="grade a class: one folder per learner, <exercise-id>.yaml "
+                                     "files; writes grades.csv and grades.md")
+    p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    p.add_argument("--out", metavar="DIR", help="where to write the reports "
+                                                "(default: SUBMISSIONS_DIR)")
+    p.add_argument("--exercise", action="append", metavar="ID",
+                   help="grade this exercise (repeatable; default: every exercise handed in)")
+    exercises_dir(p)
+    p.set_defaults(run=_grade)
     return parser
 
 

@@ -1,0 +1,110 @@
+"""`netpol-lab exercises list|show|check` and `netpol-lab grade`: output and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from netpol_lab.cli import main
+from netpol_lab.exercises import load_exercises
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_list_all_and_filtered(capsys):
+    code, out, _ = run(capsys, "exercises", "list")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["id", "topic", "difficulty", "title"]
+    assert out.rstrip().endswith(f"{len(load_exercises())} exercises")
+    code, out, _ = run(capsys, "exercises", "list", "--topic", "ipblock", "--difficulty",
+                       "advanced", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and rows and {(r["topic"], r["difficulty"]) for r in rows} == {
+        ("ipblock", "advanced")}
+
+
+def test_show_prints_statement_checks_and_starter(capsys):
+    code, out, _ = run(capsys, "exercises", "show", "egress-04-both-ends-must-allow")
+    assert code == 0
+    assert out.startswith("egress-04-both-ends-must-allow: Both ends must say yes\n"
+                          "egress, advanced\n")
+    assert "Already applied (read-only):" in out
+    assert "  ✓ allowed  production/frontend -> production/api 8080/TCP" in out
+    assert "  ✗ denied   staging/frontend -> production/api 8080/TCP" in out
+    assert out.rstrip().endswith("port: 8080")
+
+
+def test_check_passes_with_the_solution(capsys):
+    ex = "ipblock-02-except"
+    code, out, err = run(capsys, "exercises", "check", ex, str(SOLUTIONS / f"{ex}.yaml"))
+    assert (code, err) == (0, "")
+    assert "✓ Passed: all 6 connections have the required verdict." in out
+
+
+def test_check_fails_with_wrong_connections_explanations_and_hint(capsys, tmp_path):
+    ex = load_exercises()["ipblock-02-except"]
+    answer = tmp_path / "answer.yaml"
+    answer.write_text(ex.starter)
+    code, out, _ = run(capsys, "exercises", "check", ex.id, str(answer), "--attempt", "2")
+    assert code == 1
+    assert "- production/api -> corp-vault 443/TCP should be denied, but it is allowed" in out
+    assert "production/api → corp-vault on TCP 443: ALLOWED" in out
+    assert f"Hint: {ex.hints[1]}" in out
+
+
+def test_check_invalid_yaml_is_exit_1_with_the_reason(capsys, tmp_path):
+    answer = tmp_path / "answer.yaml"
+    answer.write_text("kind: NetworkPolicy\nmetadata: {name: [\n")
+    code, out, _ = run(capsys, "exercises", "check", "ports-01-one-port", str(answer))
+    assert code == 1
+    assert "✗ Not checked: the answer has a problem to fix first." in out
+    assert "line" in out
+
+
+def test_unknown_exercise_and_missing_file_are_exit_1(capsys):
+    code, _, err = run(capsys, "exercises", "show", "nope")
+    assert code == 1 and err.startswith("netpol-lab: there is no exercise 'nope'")
+    code, _, err = run(capsys, "exercises", "check", "ports-01-one-port", "/no/such/file.yaml")
+    assert code == 1 and "no such file" in err
+
+
+def test_usage_errors_are_exit_2(capsys):
+    for argv in (["exercises"], ["exercises", "check", "ports-01-one-port"], ["grade"],
+                 ["exercises", "list", "--difficulty", "expert"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+    capsys.readouterr()
+
+
+def test_grade_writes_reports(capsys, tmp_path):
+    ex = "ports-04-port-range"
+    for learner, text in (("ana", (SOLUTIONS / f"{ex}.yaml").read_text()), ("ben", "oops: [")):
+        (tmp_path / "class" / learner).mkdir(parents=True)
+        (tmp_path / "class" / learner / f"{ex}.yaml").write_text(text)
+    (tmp_path / "class" / "cy").mkdir()
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "grade", str(tmp_path / "class"), "--out", str(out_dir),
+                         "--exercise", ex, "--exercise", "ports-01-one-port")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "3 learners, 2 exercises: 1 of 6 answers pass"
+    rows = list(csv.DictReader((out_dir / "grades.csv").open()))
+    assert [(r["learner"], r["exercise"], r["status"]) for r in rows] == [  # in the order asked
+        ("ana", ex, "passed"), ("ana", "ports-01-one-port", "missing"),
+        ("ben", ex, "invalid"), ("ben", "ports-01-one-port", "missing"),
+        ("cy", ex, "missing"), ("cy", "ports-01-one-port", "missing")]
+    assert (out_dir / "grades.md").read_text().startswith("# Grades: class")
+
+
+def test_grade_missing_folder_is_exit_1(capsys, tmp_path):
+    code, _, err = run(capsys, "grade", str(tmp_path / "absent"))
+    assert code == 1 and "no submissions folder" in err
