@@ -206,3 +206,16 @@ def test_unknown_endpoint_is_a_netpol_error(cluster, ref, message):
         nl.evaluate(cluster, [], ref, "production/api", 8080)
     assert info.value.message == message
     assert isinstance(info.value, nl.NetpolError)
+
+
+def test_table_is_about_who_opens_the_connection(policy, cluster):
+    """§7: policies are stateful; the table asks who may *open* a connection, per direction.
+
+    With api closed for ingress, frontend cannot open a connection to api, yet
+    api may open one to frontend (and the replies of that connection flow back).
+    """
+    p = policy("podSelector: {matchLabels: {app: api}}\npolicyTypes: [Ingress]\n")
+    table = nl.traffic_table(cluster, [p])
+    row = table.set_index(["source", "destination", "port", "protocol"])["allowed"]
+    assert bool(row["production/frontend", "production/api", 8080, "TCP"]) is False
+    assert bool(row["production/api", "production/frontend", 80, "TCP"]) is True

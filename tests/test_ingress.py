@@ -177,3 +177,14 @@ def test_updated_policy_from_allow_all_to_deny_all(policy, allowed):
     deny_all = policy("podSelector: {}\ningress: []\n", namespace="x")
     assert allowed(allow_all, "y/c", "x/a", 80, cluster=cluster) is True
     assert allowed(deny_all, "y/c", "x/a", 80, cluster=cluster) is False
+
+
+def test_policy_without_namespace_lives_in_default(allowed):
+    """§1: a policy lives in one namespace; without ``metadata.namespace`` it is ``default``."""
+    (p,) = nl.load_policies("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                            "metadata: {name: deny}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n")
+    cluster = nl.load_cluster("pods:\n  - {name: a, namespace: default, ports: [80]}\n"
+                              "  - {name: b, namespace: other, ports: [80]}\n")
+    assert p.namespace == "default"
+    assert allowed(p, "other/b", "default/a", 80, cluster=cluster) is False
+    assert allowed(p, "default/a", "other/b", 80, cluster=cluster) is True
