@@ -6,7 +6,8 @@
     netpol-lab explain SRC DST PORT[/PROTO] [--cluster FILE] [--policies FILE]...
     netpol-lab lint    [--cluster FILE] [--policies FILE]... [--format F]
     netpol-lab exercises list [--topic T] [--difficulty D] [--format F]
-    netpol-lab exercises show ID
+    netpol-lab exercises show ID [--starter]
+    netpol-lab exercises validate [--solutions DIR]
     netpol-lab exercises check ID FILE [--attempt N] [--format text|markdown]
     netpol-lab grade SUBMISSIONS_DIR [--out DIR] [--exercise ID]...
 
@@ -171,7 +172,12 @@ def _exercises(args: argparse.Namespace, out: TextIO) -> int:
         if args.format == "text":
             out.write(f"\n{len(rows)} exercise{'s' * (len(rows) != 1)}\n")
         return 0
+    if args.action == "validate":
+        return _validate(args, out)
     ex = get_exercise(args.id, args.exercises_dir)
+    if args.action == "show" and args.starter:
+        out.write(ex.starter)
+        return 0
     if args.action == "show":
         out.write(f"{ex.id}: {ex.title}\n{ex.topic}, {ex.difficulty}\n\n{ex.statement}\n")
         if ex.given.strip():
@@ -186,6 +192,31 @@ def _exercises(args: argparse.Namespace, out: TextIO) -> int:
     result = check(ex, _path(args.file), attempt=args.attempt)
     out.write(result.summary(args.format))
     return 0 if result.passed else 1
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    """Every exercise consistent; with --solutions, each solution passes and each starter fails."""
+    from pathlib import Path
+
+    from .exercises import check, load_exercises, validate_exercise
+
+    exercises = load_exercises(args.exercises_dir)
+    bad = 0
+    for ex in exercises.values():
+        problems = validate_exercise(ex)
+        if args.solutions:
+            path = Path(args.solutions) / f"{ex.id}.yaml"
+            if not path.is_file():
+                problems.append(f"no solution file {path}")
+            elif not (result := check(ex, path)).passed:
+                problems.append(f"the solution fails: {result.reason}")
+            if check(ex, ex.starter).passed:
+                problems.append("the starter already passes")
+        bad += bool(problems)
+        for problem in problems:
+            out.write(f"{ex.id}: {problem}\n")
+    out.write(f"{len(exercises) - bad} of {len(exercises)} exercises are consistent\n")
+    return 1 if bad else 0
 
 
 def _grade(args: argparse.Namespace, out: TextIO) -> int:
@@ -252,6 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
     exercises_dir(q)
     q = actions.add_parser("show", help="print an exercise: statement, checks and starter")
     q.add_argument("id", help="the exercise id, e.g. ingress-01-frontend-only")
+    q.add_argument("--starter", action="store_true",
+                   help="print only the starter YAML (to hand out: ... --starter > ID.yaml)")
+    exercises_dir(q)
+    q = actions.add_parser("validate", help="check that every exercise is consistent (for "
+                                            "instructors writing exercises)")
+    q.add_argument("--solutions", metavar="DIR",
+                   help="also check that each DIR/<id>.yaml passes and each starter fails")
     exercises_dir(q)
     q = actions.add_parser("check", help="check a policy file against an exercise")
     q.add_argument("id", help="the exercise id")

@@ -584,12 +584,16 @@ def exercises_dir() -> Path:
     """Where the course's exercises live.
 
     ``$NETPOL_LAB_EXERCISES`` when set; otherwise the repository's top-level
-    ``exercises/`` folder next to the package.
+    ``exercises/`` folder next to the package, or, when the package is
+    installed without the repository, the copy in its ``data/exercises``.
     """
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
-    return Path(__file__).resolve().parent.parent / "exercises"
+    here = Path(__file__).resolve().parent
+    repository = here.parent / "exercises"
+    packaged = here / "data" / "exercises"
+    return packaged if not repository.is_dir() and packaged.is_dir() else repository
 
 
 def load_exercises(directory: str | os.PathLike | None = None) -> dict[str, Exercise]:

@@ -108,3 +108,30 @@ def test_grade_writes_reports(capsys, tmp_path):
 def test_grade_missing_folder_is_exit_1(capsys, tmp_path):
     code, _, err = run(capsys, "grade", str(tmp_path / "absent"))
     assert code == 1 and "no submissions folder" in err
+
+
+def test_show_starter_only_hands_out_a_file_that_check_accepts(capsys, tmp_path):
+    ex = load_exercises()["ports-04-port-range"]
+    code, out, _ = run(capsys, "exercises", "show", ex.id, "--starter")
+    assert (code, out) == (0, ex.starter)
+    handout = tmp_path / f"{ex.id}.yaml"
+    handout.write_text(out)
+    code, out, _ = run(capsys, "exercises", "check", ex.id, str(handout))
+    assert code == 1 and "8999/TCP should be allowed" in out
+
+
+def test_validate_course_and_a_broken_exercise_folder(capsys, tmp_path):
+    code, out, _ = run(capsys, "exercises", "validate", "--solutions", str(SOLUTIONS))
+    assert code == 0
+    assert out == f"{len(load_exercises())} of {len(load_exercises())} exercises are consistent\n"
+    (tmp_path / "demo.yaml").write_text(
+        "title: demo\ntopic: ingress\ndifficulty: beginner\nstatement: demo\nhints: [a, b]\n"
+        "must_allow: [production/frontend -> production/api 8080]\n"
+        "must_deny: [production/frontend -> production/api 8080/TCP]\n")
+    (tmp_path / "solutions").mkdir()
+    code, out, _ = run(capsys, "exercises", "validate", "--exercises-dir", str(tmp_path),
+                       "--solutions", str(tmp_path / "solutions"))
+    assert code == 1
+    assert "demo: 'production/frontend -> production/api 8080/TCP' is required both" in out
+    assert f"demo: no solution file {tmp_path / 'solutions' / 'demo.yaml'}\n" in out
+    assert out.endswith("0 of 1 exercises are consistent\n")
