@@ -43,7 +43,8 @@ def test_at_least_30_exercises_across_topics_and_difficulties():
     assert len(EXERCISES) >= 30
     table = counts(EXERCISES.values())
     for topic in TOPICS:
-        assert sum(table[topic].values()) >= 3, topic
+        assert sum(table[topic].values()) >= 4, topic
+        assert all(table[topic][level] >= 1 for level in DIFFICULTIES), topic
     per_level = Counter(ex.difficulty for ex in EXERCISES.values())
     assert set(per_level) == set(DIFFICULTIES)
     assert min(per_level.values()) >= 5
