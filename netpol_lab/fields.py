@@ -25,8 +25,15 @@ PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 
 def fail(path: tuple, message: str, expected: str | None = None, example: str | None = None):
-    """Raise a :class:`ValidationError` at ``path``."""
-    raise ValidationError(message, path=format_path(path), expected=expected, example=example)
+    """Raise a :class:`ValidationError` at ``path``.
+
+    The error also keeps ``path`` as a tuple in ``key_path``: the text form is
+    ambiguous for label keys with dots (``app.kubernetes.io/name``), and the
+    loader needs the exact keys to find the line.
+    """
+    error = ValidationError(message, path=format_path(path), expected=expected, example=example)
+    error.key_path = tuple(path)
+    raise error
 
 
 def type_name(value: Any) -> str:

@@ -178,7 +178,7 @@ def load(source: Source) -> tuple[Cluster, list[NetworkPolicy]]:
 def _locate(exc: NetpolError, doc: Document | None, prefix: tuple) -> NetpolError:
     if doc is None:
         return exc.located(prefix=format_path(prefix))
-    rel = tuple(_split_path(exc.path))
+    rel = getattr(exc, "key_path", None) or tuple(_split_path(exc.path))
     return exc.located(document=doc.number, line=doc.line_of((*prefix, *rel)),
                        source=doc.source, prefix=format_path(prefix))
 

@@ -592,3 +592,15 @@ def test_json_input_is_read_like_yaml():
             "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 70000}]}]}}
     err = error_of(json.dumps(data, indent=2))
     assert (err.path, err.line) == ("spec.ingress[0].ports[0].port", 14)
+
+
+def test_line_of_an_error_under_a_dotted_label_key():
+    """Label keys with dots (``app.kubernetes.io/name``) still locate the exact line."""
+    err = error_of(HEADER + "  podSelector:\n    matchLabels:\n      tier: web\n"
+                   "      app.kubernetes.io/name: my api\n")
+    assert (err.path, err.line) == ("spec.podSelector.matchLabels.app.kubernetes.io/name", 10)
+    listed = error_of("kind: List\nitems:\n  - " + (HEADER + "  podSelector:\n    matchLabels:\n"
+                      "      tier: web\n      app.kubernetes.io/name: my api\n").replace(
+                          "\n", "\n    ").rstrip() + "\n")
+    assert (listed.path, listed.line) == (
+        "items[0].spec.podSelector.matchLabels.app.kubernetes.io/name", 12)
