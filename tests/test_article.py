@@ -153,12 +153,12 @@ EXPECTED_DENIED = {
 
 
 def test_the_article_has_exactly_these_policies():
-    """The course uses every policy of the source article (seed/ingress-egress-article.txt)."""
+    """Issue 2, Done when (article): the course uses every policy of the source article (seed/ingress-egress-article.txt)."""
     assert sorted(nl.article_policies()) == sorted(EXPECTED_DENIED)
 
 
 def test_expected_sizes_are_what_the_prose_says():
-    """A guard on the hand-written expectations themselves: the row counts by hand."""
+    """Issue 2, Done when (article): A guard on the hand-written expectations themselves: the row counts by hand."""
     assert len(ALL_ROWS) == 192
     sizes = {name: len(rows) for name, rows in EXPECTED_DENIED.items()}
     assert sizes == {
@@ -240,7 +240,7 @@ def test_and_or_and_empty_namespace_selector_side_by_side():
 
 
 def test_article_policies_round_trip_through_their_yaml_text():
-    """``nl.article_yaml(name)`` is the text of the same policy the tables above used."""
+    """Issue 2, Done when (article): ``nl.article_yaml(name)`` is the text of the same policy the tables above used."""
     for name, policy in nl.article_policies().items():
         (again,) = nl.load_policies(nl.article_yaml(name))
         assert again == policy

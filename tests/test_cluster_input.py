@@ -29,7 +29,7 @@ externals:
 
 
 def test_compact_format():
-    """Compact format: namespaces with labels, pods with labels and ports, externals by IP."""
+    """Issue 2, Inputs (cluster): compact format: namespaces with labels, pods with labels and ports, externals by IP."""
     c = nl.load_cluster(COMPACT)
     assert [p.id for p in c.pods] == ["shop/web", "shop/db", "ops/runner"]
     web = c.endpoint("shop/web")
@@ -44,7 +44,7 @@ def test_compact_format():
 
 
 def test_compact_namespaces_as_a_list():
-    """The compact ``namespaces`` may also be a list of names or of {name, labels}."""
+    """Issue 2, Inputs (cluster): the compact ``namespaces`` may also be a list of names or of {name, labels}."""
     c = nl.load_cluster("namespaces: [a, {name: b, labels: {env: prod}}]\n")
     assert {n: dict(ns.labels) for n, ns in c.namespaces.items()} == {
         "a": {"kubernetes.io/metadata.name": "a"},
@@ -52,7 +52,7 @@ def test_compact_namespaces_as_a_list():
 
 
 def test_ips_are_assigned_deterministically():
-    """IPs absent are assigned from 10.244.0.0/16, one /24 per namespace in declaration order,
+    """Issue 2, Inputs (cluster): IPs absent are assigned from 10.244.0.0/16, one /24 per namespace in declaration order,
     the same on every load; given IPs are kept."""
     first = [(p.id, p.ip) for p in nl.load_cluster(COMPACT).pods]
     again = [(p.id, p.ip) for p in nl.load_cluster(COMPACT).pods]
@@ -61,7 +61,7 @@ def test_ips_are_assigned_deterministically():
 
 
 def test_assigned_ips_skip_addresses_already_taken():
-    """An assigned IP never collides with a declared pod or external IP."""
+    """Issue 2, Inputs (cluster): an assigned IP never collides with a declared pod or external IP."""
     c = nl.load_cluster("""
 pods:
   - {name: a, namespace: x}
@@ -92,7 +92,7 @@ spec: {podSelector: {}}
 
 
 def test_pod_without_namespace_lives_in_default():
-    """As in Kubernetes, an object without metadata.namespace is in ``default``."""
+    """§1 / issue 2, Inputs (cluster): as in Kubernetes, an object without metadata.namespace is in ``default``."""
     c = nl.load_cluster("pods: [{name: lonely}]\n")
     assert [p.id for p in c.pods] == ["default/lonely"]
 
@@ -136,7 +136,7 @@ items:
 
 
 def test_kubectl_namespaces_and_pods():
-    """``kubectl get ns,pods -o yaml``: Namespace labels, Pod labels, status.podIP, every
+    """Issue 2, Inputs (cluster): ``kubectl get ns,pods -o yaml``: Namespace labels, Pod labels, status.podIP, every
     container's ports with name and protocol (TCP by default)."""
     c = nl.load_cluster(KUBECTL)
     (pod,) = c.pods
@@ -193,7 +193,7 @@ spec:
 
 
 def test_workloads_become_one_representative_pod():
-    """Issue 2: Deployment, StatefulSet, DaemonSet, ReplicaSet and Job each become one pod named
+    """Issue 2: deployment, StatefulSet, DaemonSet, ReplicaSet and Job each become one pod named
     after the workload, with the template's labels and ports (the workload's own labels do not
     count: policies select pods)."""
     c = nl.load_cluster(WORKLOADS)
@@ -207,7 +207,7 @@ def test_workloads_become_one_representative_pod():
 
 
 def test_workload_whose_pods_are_listed_adds_no_extra_pod():
-    """A Deployment exported next to its running pods is not counted twice."""
+    """Issue 2, Inputs (cluster): A Deployment exported next to its running pods is not counted twice."""
     text = KUBECTL + """
 - apiVersion: apps/v1
   kind: Deployment
@@ -241,7 +241,7 @@ spec:
 
 
 def test_load_cluster_from_a_path(tmp_path):
-    """A path (str or PathLike) to a .yaml file is read from disk."""
+    """Issue 2, Inputs (cluster): A path (str or PathLike) to a .yaml file is read from disk."""
     path = tmp_path / "cluster.yaml"
     path.write_text(COMPACT)
     assert [p.id for p in nl.load_cluster(path).pods] == ["shop/web", "shop/db", "ops/runner"]
@@ -265,7 +265,7 @@ def test_load_cluster_from_a_path(tmp_path):
      "spec.containers[0].ports[0].containerPort", "0 is out of range"),
 ])
 def test_cluster_errors_name_the_field(text, path, message):
-    """A bad cluster file is a ValidationError at the field, with its line."""
+    """Issue 2, Inputs (cluster): A bad cluster file is a ValidationError at the field, with its line."""
     with pytest.raises(nl.ValidationError) as info:
         nl.load_cluster(text)
     assert (info.value.path, info.value.message) == (path, message)
@@ -273,7 +273,7 @@ def test_cluster_errors_name_the_field(text, path, message):
 
 
 def test_the_default_cluster():
-    """The built-in cluster: the article's namespaces, pods and four externals."""
+    """Issue 2, Inputs (default cluster): the built-in cluster: the article's namespaces, pods and four externals."""
     c = nl.default_cluster()
     assert sorted(c.namespaces) == ["kube-system", "monitoring", "production", "staging"]
     assert [p.id for p in c.pods] == [

@@ -187,7 +187,7 @@ def test_isolating_lists_policies_per_direction(policy, cluster):
 
 
 def test_endpoints_by_name_ip_or_short_name(cluster):
-    """Endpoints are named ``namespace/pod``, by external name, by IP, or by a unique pod name."""
+    """Issue 2, API (endpoints): endpoints are named ``namespace/pod``, by external name, by IP, or by a unique pod name."""
     assert cluster.endpoint("production/api").ip == "10.244.1.12"
     assert cluster.endpoint("10.244.1.12").id == "production/api"
     assert cluster.endpoint("partner-api").ip == "203.0.113.10"
@@ -201,7 +201,7 @@ def test_endpoints_by_name_ip_or_short_name(cluster):
     ("frontend", "'frontend' names pods in several namespaces"),
 ])
 def test_unknown_endpoint_is_a_netpol_error(cluster, ref, message):
-    """A question about an endpoint that does not exist is an UnknownEndpointError, not KeyError."""
+    """Issue 2, API (endpoints): A question about an endpoint that does not exist is an UnknownEndpointError, not KeyError."""
     with pytest.raises(nl.UnknownEndpointError) as info:
         nl.evaluate(cluster, [], ref, "production/api", 8080)
     assert info.value.message == message

@@ -128,7 +128,7 @@ def test_client_side_egress_denial_wins_over_server_allow(policy, verdict):
 
 
 def test_egress_explanation_lists_every_rule(policy, verdict):
-    """The explanation walks every rule of the isolating policy with ✓/✗ and the reason."""
+    """Issue 2, API (explanations): the explanation walks every rule of the isolating policy with ✓/✗ and the reason."""
     v = verdict(policy(API_EGRESS, name="api-egress"), "production/api", "partner-api", 443)
     assert v.explain().splitlines() == [
         "production/api → partner-api on TCP 443: ALLOWED",

@@ -227,7 +227,7 @@ def test_section_8_rejections_carry_an_example_to_copy():
 
 
 def test_error_from_python_dicts_has_the_path_but_no_line():
-    """Dict input has no text: the path still locates the problem."""
+    """Issue 2, Errors: dict input has no text: the path still locates the problem."""
     data = {"kind": "NetworkPolicy", "metadata": {"name": "p"},
             "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 0}]}]}}
     err = error_of(data)
@@ -235,14 +235,14 @@ def test_error_from_python_dicts_has_the_path_but_no_line():
 
 
 def test_error_in_second_document_reports_document_and_absolute_line():
-    """Several ``---`` documents: the error names its document and the line in the whole text."""
+    """Issue 2, Errors: several ``---`` documents: the error names its document and the line in the whole text."""
     text = HEADER + "  podSelector: {}\n---\n" + HEADER + "  policyTypes: [Egres]\n"
     err = error_of(text)
     assert (err.document, err.line, err.path) == (2, 15, "spec.policyTypes[0]")
 
 
 def test_every_invalid_document_is_reported_at_once():
-    """InputErrors lists every problem, so a learner fixes them in one pass; read() never raises."""
+    """Issue 2, Errors: inputErrors lists every problem, so a learner fixes them in one pass; read() never raises."""
     text = (HEADER + "  podSelector: {}\n  policyTypes: [Egres]\n---\n" + HEADER
             + "  podSelector: {}\n---\n" + HEADER + "  ingress:\n    - ports: [{port: 0}]\n")
     err = error_of(text)
@@ -258,7 +258,7 @@ def test_every_invalid_document_is_reported_at_once():
 # --- YAML that cannot be read --------------------------------------------------------------
 
 def test_malformed_yaml_unclosed_flow_mapping():
-    """A syntax error is a ParseError with its line, never PyYAML's exception."""
+    """Issue 2, Errors: A syntax error is a ParseError with its line, never PyYAML's exception."""
     err = error_of(HEADER + "  podSelector: {matchLabels: {app: api}\n  ingress: []\n")
     assert type(err) is nl.ParseError
     assert err.line == 8
@@ -266,7 +266,7 @@ def test_malformed_yaml_unclosed_flow_mapping():
 
 
 def test_bad_indentation_gets_an_indentation_hint():
-    """A key indented under a scalar: 'mapping values are not allowed here' plus a hint."""
+    """Issue 2, Errors: A key indented under a scalar: 'mapping values are not allowed here' plus a hint."""
     err = error_of(HEADER + "  podSelector: app\n    matchLabels: x\n")
     assert type(err) is nl.ParseError
     assert err.line == 8
@@ -275,7 +275,7 @@ def test_bad_indentation_gets_an_indentation_hint():
 
 
 def test_tab_indentation_is_named():
-    """YAML forbids tabs for indentation; the error says so and where."""
+    """Issue 2, Errors: YAML forbids tabs for indentation; the error says so and where."""
     err = error_of("kind: NetworkPolicy\nmetadata:\n\tname: x\n")
     assert type(err) is nl.ParseError
     assert err.line == 3
@@ -283,7 +283,7 @@ def test_tab_indentation_is_named():
 
 
 def test_duplicate_key_is_refused_at_the_second_key():
-    """A repeated key would silently replace the first (the AND-vs-OR accident): refuse it."""
+    """Issue 2, Errors: A repeated key would silently replace the first (the AND-vs-OR accident): refuse it."""
     text = HEADER + ("  podSelector: {}\n  ingress:\n    - from:\n"
                      "        - podSelector: {matchLabels: {app: a}}\n"
                      "          podSelector: {matchLabels: {app: b}}\n")
@@ -296,7 +296,7 @@ def test_duplicate_key_is_refused_at_the_second_key():
 
 
 def test_control_character_is_a_parse_error_with_its_line():
-    """An invisible control character (pasted from a terminal) is reported, not a ReaderError."""
+    """Issue 2, Errors: an invisible control character (pasted from a terminal) is reported, not a ReaderError."""
     err = error_of(HEADER + "  podSelector: {}\x07\n")
     assert type(err) is nl.ParseError
     assert err.line == 7
@@ -306,28 +306,28 @@ def test_control_character_is_a_parse_error_with_its_line():
 @pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", bytes(range(256)),
                                   b"\xff\xfe\x00k\x00i"])
 def test_binary_garbage_is_a_parse_error(data):
-    """Bytes that are not UTF-8 text are refused by the reader."""
+    """Issue 2, Errors: bytes that are not UTF-8 text are refused by the reader."""
     err = error_of(data)
     assert type(err) is nl.ParseError
     assert err.message.startswith("the input is not UTF-8 text")
 
 
 def test_nul_bytes_in_text_are_refused():
-    """A decoded string with NUL bytes is binary data, not YAML."""
+    """Issue 2, Errors: A decoded string with NUL bytes is binary data, not YAML."""
     err = error_of("kind: NetworkPolicy\x00\x00")
     assert err.message == "the input contains NUL bytes: this is binary data, not YAML"
 
 
 @pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n", "---\n", "---\n---\n"])
 def test_empty_input_means_no_policies(text):
-    """An empty file or editor holds zero documents: no policies, no problems, no exception."""
+    """Issue 2, Errors: an empty file or editor holds zero documents: no policies, no problems, no exception."""
     assert nl.load_policies(text) == []
     loaded = nl.read(text)
     assert (loaded.problems, loaded.skipped, loaded.has_cluster) == ([], [], False)
 
 
 def test_billion_laughs_is_refused_quickly():
-    """An alias bomb expands through a bound; it is refused before it costs time or memory."""
+    """Issue 2, Errors: an alias bomb expands through a bound; it is refused before it costs time or memory."""
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         bomb += f"{name}: &{name} [{','.join(['*' + prev] * 9)}]\n"
@@ -338,7 +338,7 @@ def test_billion_laughs_is_refused_quickly():
 
 
 def test_a_few_plain_aliases_are_fine():
-    """Anchors and aliases that do not explode are ordinary YAML and load."""
+    """Issue 2, Errors: anchors and aliases that do not explode are ordinary YAML and load."""
     text = HEADER + ("  podSelector: &api {matchLabels: {app: api}}\n  ingress:\n"
                      "    - from: [{podSelector: *api}]\n")
     (policy,) = nl.load_policies(text)
@@ -350,14 +350,14 @@ def test_a_few_plain_aliases_are_fine():
     (20_000, "the document is nested too deeply to read"),
 ])
 def test_deep_nesting_is_refused(depth, message):
-    """Deeply nested lists give the library's error (depth bound, or the composer's recursion)."""
+    """Issue 2, Errors: deeply nested lists give the library's error (depth bound, or the composer's recursion)."""
     err = error_of("a: " + "[" * depth + "]" * depth)
     assert type(err) is nl.ParseError
     assert err.message == message
 
 
 def test_a_number_with_thousands_of_digits_is_refused():
-    """A huge integer literal is a ParseError, not Python's int-conversion ValueError."""
+    """Issue 2, Errors: A huge integer literal is a ParseError, not Python's int-conversion ValueError."""
     err = error_of(HEADER + "  podSelector: {}\n  ingress:\n    - ports:\n        - port: "
                    + "9" * 5000 + "\n")
     assert type(err) is nl.ParseError
@@ -366,7 +366,7 @@ def test_a_number_with_thousands_of_digits_is_refused():
 
 
 def test_a_large_port_number_is_out_of_range():
-    """A big but readable number is a ValidationError at the port."""
+    """Issue 2, Errors: A big but readable number is a ValidationError at the port."""
     err = error_of(HEADER + "  podSelector: {}\n  ingress:\n    - ports:\n"
                    "        - port: 99999999999999999999999\n")
     assert (type(err), err.path, err.message) == (
@@ -376,7 +376,7 @@ def test_a_large_port_number_is_out_of_range():
 @pytest.mark.parametrize(("value", "found"), [("80.5", "the number 80.5"), (".inf", "the number inf"),
                                               ("true", "the boolean true")])
 def test_a_port_of_the_wrong_type(value, found):
-    """A float or boolean port: 'expected a whole number'."""
+    """Issue 2, Errors: A float or boolean port: 'expected a whole number'."""
     err = error_of(HEADER + f"  podSelector: {{}}\n  ingress:\n    - ports:\n        - port: {value}\n")
     assert err.message == f"expected a whole number but found {found}"
 
@@ -384,7 +384,7 @@ def test_a_port_of_the_wrong_type(value, found):
 # --- wrong shapes ---------------------------------------------------------------------------
 
 def test_a_string_where_a_list_belongs():
-    """``ingress: frontend``: the path, the line, and the reminder that list items start with '- '."""
+    """Issue 2, Errors: ``ingress: frontend``: the path, the line, and the reminder that list items start with '- '."""
     err = error_of(HEADER + "  podSelector: {}\n  ingress: frontend\n")
     assert (type(err), err.path, err.line) == (nl.ValidationError, "spec.ingress", 8)
     assert err.message == ("expected a list but found the string 'frontend' "
@@ -392,7 +392,7 @@ def test_a_string_where_a_list_belongs():
 
 
 def test_a_mapping_where_a_list_belongs():
-    """``from:`` followed by a mapping instead of list items (the '-' was forgotten)."""
+    """Issue 2, Errors: ``from:`` followed by a mapping instead of list items (the '-' was forgotten)."""
     err = error_of(HEADER + "  podSelector: {}\n  ingress:\n    - from:\n"
                    "        podSelector: {matchLabels: {app: a}}\n")
     assert (err.path, err.line) == ("spec.ingress[0].from", 10)
@@ -400,14 +400,14 @@ def test_a_mapping_where_a_list_belongs():
 
 
 def test_a_list_where_a_mapping_belongs():
-    """``podSelector: [app: api]``: a selector is a mapping."""
+    """Issue 2, Errors: ``podSelector: [app: api]``: a selector is a mapping."""
     err = error_of(HEADER + "  podSelector:\n    - app: api\n")
     assert (err.path, err.line) == ("spec.podSelector", 8)
     assert err.message == "expected a mapping (key: value pairs) but found a list"
 
 
 def test_a_scalar_document_is_not_an_object():
-    """A document that is only a word is not a Kubernetes object."""
+    """Issue 2, Errors: A document that is only a word is not a Kubernetes object."""
     err = error_of("hello\n")
     assert (type(err), err.path, err.line) == (nl.ValidationError, "", 1)
     assert err.message == ("expected a Kubernetes object (a mapping with 'kind') but found "
@@ -415,14 +415,14 @@ def test_a_scalar_document_is_not_an_object():
 
 
 def test_a_document_without_kind():
-    """No kind: the error lists what kinds are read."""
+    """Issue 2, Errors: no kind: the error lists what kinds are read."""
     err = error_of("metadata: {name: x}\nspec: {}\n")
     assert (err.path, err.message) == ("kind", "the document has no 'kind'")
     assert "NetworkPolicy" in err.expected
 
 
 def test_a_misspelt_kind_is_an_error_not_skipped():
-    """``kind: Networkpolicy`` would otherwise be skipped silently and the policy vanish."""
+    """Issue 2, Errors: ``kind: Networkpolicy`` would otherwise be skipped silently and the policy vanish."""
     err = error_of(HEADER.replace("kind: NetworkPolicy", "kind: Networkpolicy")
                    + "  podSelector: {}\n")
     assert (err.path, err.line) == ("kind", 2)
@@ -432,7 +432,7 @@ def test_a_misspelt_kind_is_an_error_not_skipped():
 
 
 def test_wrong_api_version():
-    """NetworkPolicy is served by networking.k8s.io/v1 only (extensions/v1beta1 is gone)."""
+    """§8 / issue 2, Errors: networkPolicy is served by networking.k8s.io/v1 only (extensions/v1beta1 is gone)."""
     err = error_of(HEADER.replace("networking.k8s.io/v1", "extensions/v1beta1")
                    + "  podSelector: {}\n")
     assert (err.path, err.line) == ("apiVersion", 1)
@@ -453,13 +453,13 @@ def test_wrong_api_version():
     ("  podSelector: {}\n  spec: {}\n", "spec.spec", "unknown field 'spec'"),
 ])
 def test_unknown_field_with_did_you_mean(spec, path, message):
-    """kubectl's strict field validation: an unknown field is an error, with the closest name."""
+    """§8 / issue 2, Errors: kubectl's strict field validation: an unknown field is an error, with the closest name."""
     err = error_of(HEADER + spec)
     assert (type(err), err.path, err.message) == (nl.ValidationError, path, message)
 
 
 def test_to_in_an_ingress_rule_is_explained():
-    """``to`` in an ingress rule: the message says ingress lists peers under 'from'."""
+    """Issue 2, Errors: ``to`` in an ingress rule: the message says ingress lists peers under 'from'."""
     err = error_of(HEADER + "  podSelector: {}\n  ingress:\n    - to: [{podSelector: {}}]\n")
     assert (err.path, err.line) == ("spec.ingress[0].to", 9)
     assert err.message == ("ingress rules have no 'to' field: an ingress rule lists its peers "
@@ -467,14 +467,14 @@ def test_to_in_an_ingress_rule_is_explained():
 
 
 def test_missing_file_is_reported():
-    """A path that does not exist is a ParseError naming the file, not YAML text 'x.yaml'."""
+    """Issue 2, Errors: A path that does not exist is a ParseError naming the file, not YAML text 'x.yaml'."""
     err = error_of("no/such/policies.yaml")
     assert (type(err), err.source) == (nl.ParseError, "no/such/policies.yaml")
     assert err.message == "cannot read the file: No such file or directory"
 
 
 def test_errors_from_a_file_name_the_file(tmp_path):
-    """Reading a path: the error's location starts with the file name."""
+    """Issue 2, Errors: reading a path: the error's location starts with the file name."""
     path = tmp_path / "bad.yaml"
     path.write_text(HEADER + "  policyTypes: [Ingres]\n")
     err = error_of(path)
@@ -483,7 +483,7 @@ def test_errors_from_a_file_name_the_file(tmp_path):
 
 
 def test_unreadable_python_objects():
-    """Neither text, path, dict nor list: the library's own error."""
+    """Issue 2, Errors: neither text, path, dict nor list: the library's own error."""
     err = error_of(42)
     assert (type(err), err.message) == (nl.ParseError, "cannot read YAML from a int")
 
@@ -491,7 +491,7 @@ def test_unreadable_python_objects():
 # --- lists, other kinds, kubectl output -----------------------------------------------------
 
 def test_kind_list_and_networkpolicylist_items_are_read_with_item_paths():
-    """``kind: List`` / ``NetworkPolicyList`` wrap items; an error names ``items[i]`` and the line."""
+    """Issue 2, Inputs (policies): ``kind: List`` / ``NetworkPolicyList`` wrap items; an error names ``items[i]`` and the line."""
     text = """\
 apiVersion: v1
 kind: List
@@ -517,7 +517,7 @@ items:
 
 
 def test_other_kinds_are_reported_not_fatal():
-    """A Service or ConfigMap next to a policy is skipped with a note; the policy loads."""
+    """Issue 2, Inputs (policies): A Service or ConfigMap next to a policy is skipped with a note; the policy loads."""
     text = (HEADER + "  podSelector: {}\n---\napiVersion: v1\nkind: Service\n"
             "metadata: {name: api}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n")
     loaded = nl.read(text)
@@ -575,7 +575,7 @@ metadata:
 
 
 def test_kubectl_get_networkpolicy_o_yaml_output_loads():
-    """``kubectl get networkpolicy -A -o yaml``: List, annotations, managedFields, status."""
+    """Issue 2, Inputs (policies): ``kubectl get networkpolicy -A -o yaml``: List, annotations, managedFields, status."""
     (policy,) = nl.load_policies(KUBECTL_OUTPUT)
     assert (policy.id, policy.policy_types) == ("production/api-ingress", ("Ingress",))
     assert nl.evaluate(nl.default_cluster(), [policy], "production/frontend", API_ID, 8080).allowed
@@ -586,7 +586,7 @@ API_ID = "production/api"
 
 
 def test_json_input_is_read_like_yaml():
-    """JSON is YAML: ``kubectl -o json`` output loads, and errors have lines too."""
+    """Issue 2, Inputs (policies): JSON is YAML: ``kubectl -o json`` output loads, and errors have lines too."""
     data = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": "p", "namespace": "production"},
             "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 70000}]}]}}
@@ -595,7 +595,7 @@ def test_json_input_is_read_like_yaml():
 
 
 def test_line_of_an_error_under_a_dotted_label_key():
-    """Label keys with dots (``app.kubernetes.io/name``) still locate the exact line."""
+    """Issue 2, Errors: label keys with dots (``app.kubernetes.io/name``) still locate the exact line."""
     err = error_of(HEADER + "  podSelector:\n    matchLabels:\n      tier: web\n"
                    "      app.kubernetes.io/name: my api\n")
     assert (err.path, err.line) == ("spec.podSelector.matchLabels.app.kubernetes.io/name", 10)

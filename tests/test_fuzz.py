@@ -73,35 +73,35 @@ def only_netpol_errors(source) -> None:
 @FUZZ
 @given(st.text(max_size=300))
 def test_arbitrary_text(text):
-    """Any string, YAML or not."""
+    """Issue 2, Errors (fuzz): any string, YAML or not."""
     only_netpol_errors(text)
 
 
 @FUZZ
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes(data):
-    """Any bytes: binary garbage, broken UTF-8, NULs."""
+    """Issue 2, Errors (fuzz): any bytes: binary garbage, broken UTF-8, NULs."""
     only_netpol_errors(data)
 
 
 @FUZZ
 @given(yaml_lines)
 def test_yaml_shaped_text(text):
-    """Text built from manifest keys, indentation, tabs, anchors, aliases and tags."""
+    """Issue 2, Errors (fuzz): text built from manifest keys, indentation, tabs, anchors, aliases and tags."""
     only_netpol_errors(text)
 
 
 @FUZZ
 @given(structures)
 def test_random_nested_structures(data):
-    """Random dicts and lists (with non-string keys, NaN, huge integers) as Python input."""
+    """Issue 2, Errors (fuzz): random dicts and lists (with non-string keys, NaN, huge integers) as Python input."""
     only_netpol_errors(data)
 
 
 @FUZZ
 @given(policies)
 def test_policy_shaped_dicts(data):
-    """A NetworkPolicy skeleton with random specs: validation must catch everything."""
+    """Issue 2, Errors (fuzz): A NetworkPolicy skeleton with random specs: validation must catch everything."""
     only_netpol_errors(data)
     only_netpol_errors([data, data])
 
@@ -109,7 +109,7 @@ def test_policy_shaped_dicts(data):
 @FUZZ
 @given(policies)
 def test_whatever_loads_also_evaluates(data):
-    """A policy that loads can be evaluated and tabled without any exception."""
+    """Issue 2, Errors (fuzz): A policy that loads can be evaluated and tabled without any exception."""
     try:
         loaded = nl.load_policies(data)
     except nl.NetpolError:

@@ -174,7 +174,7 @@ def test_end_port_range_respects_protocol(policy, allowed):
 
 
 def test_question_by_port_name_uses_the_destination_number(cluster):
-    """Evaluating ``"metrics"`` towards api asks about 9090/TCP, its declared number."""
+    """§6 / issue 2, API: evaluating ``"metrics"`` towards api asks about 9090/TCP, its declared number."""
     v = nl.evaluate(cluster, [], "production/frontend", "production/api", "metrics")
     assert (v.connection.port, v.connection.protocol) == (9090, "TCP")
     v = nl.evaluate(cluster, [], "production/api", "kube-system/coredns", "53/udp")
