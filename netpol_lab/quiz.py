@@ -60,8 +60,10 @@ WRONG_GLYPH = "✗"
 STYLE = f"""<style>
 .netpol-exercise-editor textarea, .netpol-quiz pre {{ font-family: ui-monospace, SFMono-Regular,
   Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 13px; line-height: 1.4;
-  white-space: pre; tab-size: 2; }}
-.netpol-quiz pre {{ background: #f6f6f6; padding: 6px 8px; overflow-x: auto; margin: 4px 0; }}
+  tab-size: 2; }}
+.netpol-exercise-editor textarea {{ white-space: pre; }}
+.netpol-quiz pre {{ background: #f6f6f6; padding: 6px 8px; margin: 4px 0; white-space: pre-wrap;
+  overflow-wrap: anywhere; max-width: 100%; box-sizing: border-box; }}
 .netpol-quiz-right {{ border-left: 6px solid {RIGHT_COLOUR}; padding: 4px 10px;
   background: #E4F0F8; }}
 .netpol-quiz-wrong {{ border-left: 6px solid {WRONG_COLOUR}; padding: 4px 10px;
@@ -430,15 +432,14 @@ class ExerciseWidget(widgets.VBox):
             self.problems = [exc]
         ex = self.exercise
         starter = ex.starter if ex else ""
-        self.editor = widgets.Textarea(value=starter, continuous_update=False,
-                                       layout=widgets.Layout(
-                                           width="100%",
-                                           height=f"{min(max(starter.count(chr(10)) + 2, 10), 40) * 1.45}em"))
+        lines = min(max(starter.count("\n") + 2, 10), 40)
+        self.editor = widgets.Textarea(value=starter, layout=widgets.Layout(
+            width="100%", height=f"{lines * 1.45:.1f}em"))
         self.editor.add_class("netpol-exercise-editor")
-        self.check_button = widgets.Button(description="✔ Check", button_style="primary",
+        self.check_button = widgets.Button(description="Check", button_style="primary",
                                            tooltip="check your policy against the exercise")
-        self.hint_button = widgets.Button(description="💡 Hint", tooltip="reveal the next hint")
-        self.reset_button = widgets.Button(description="↺ Starter",
+        self.hint_button = widgets.Button(description="Hint", tooltip="reveal the next hint")
+        self.reset_button = widgets.Button(description="Reset to starter",
                                            tooltip="put the starter policy back in the editor")
         self.check_button.on_click(lambda _b: self.check())
         self.hint_button.on_click(lambda _b: self.hint())
@@ -465,8 +466,10 @@ class ExerciseWidget(widgets.VBox):
         parts = [f"<h3>{_esc(ex.title)}</h3><div>{badges}<code>{_esc(ex.id)}</code></div>",
                  markdown_html(ex.statement)]
         if ex.given.strip():
-            parts.append("<details open><summary>Policies already applied (you cannot change "
-                         f"them)</summary>{_pre(ex.given.strip())}</details>")
+            given = ex.given.strip()
+            opened = " open" if given.count("\n") < 20 else ""
+            parts.append(f"<details{opened}><summary>Policies already applied (read-only: your "
+                         f"policies are added to them)</summary>{_pre(given)}</details>")
         try:
             reqs = ex.requirements()
         except NetpolError as exc:
@@ -497,8 +500,7 @@ class ExerciseWidget(widgets.VBox):
                                        f"checking: {_esc(type(exc).__name__)}: {_esc(exc)}")
         return self.result
 
-    @staticmethod
-    def _feedback_html(result: CheckResult) -> str:
+    def _feedback_html(self, result: CheckResult) -> str:
         if result.passed:
             body = (f"<b>{RIGHT_GLYPH} Passed:</b> all {result.checked} connections have the "
                     "required verdict.")
@@ -513,13 +515,15 @@ class ExerciseWidget(widgets.VBox):
                     f"first.<ul>{items}</ul>")
         else:
             items = "".join(
-                f"<li><b>{_esc(w.describe())}</b><details><summary>why (the engine's "
-                f"explanation)</summary>{_pre(w.explanation)}</details></li>"
-                for w in result.wrong)
+                f"<li><b>{_esc(w.describe())}</b><details{' open' * (i < 3)}><summary>why "
+                f"(the engine's explanation)</summary>{_pre(w.explanation)}</details></li>"
+                for i, w in enumerate(result.wrong))
             body = (f"<b>{WRONG_GLYPH} Not yet:</b> {len(result.wrong)} of {result.checked} "
                     f"connections have the wrong verdict.<ul>{items}</ul>")
-        if result.hint:
-            body += f"<div><b>Hint:</b> {markdown_html(result.hint)}</div>"
+        left = len(result.exercise.hints) - len(self.revealed_hints)
+        if left:
+            body += (f"<div>Stuck? Press <b>Hint</b> for a nudge ({left} "
+                     f"hint{'s' * (left != 1)} left).</div>")
         body += "".join(f"<div><small>Note: {_esc(n)}</small></div>" for n in result.notes)
         return _box("wrong", body)
 
@@ -534,6 +538,8 @@ class ExerciseWidget(widgets.VBox):
             f"<div><b>Hint {i} of {n}:</b> {markdown_html(h)}</div>"
             for i, h in enumerate(self.revealed_hints, 1)))
         self._update_hint_button()
+        if self.result is not None and not self.result.passed:
+            self.feedback.value = self._feedback_html(self.result)  # "n hints left" changed
         return text
 
     def reset(self) -> None:
@@ -546,5 +552,5 @@ class ExerciseWidget(widgets.VBox):
     def _update_hint_button(self) -> None:
         total = len(self.exercise.hints) if self.exercise else 0
         left = total - len(self.revealed_hints)
-        self.hint_button.description = f"💡 Hint ({left} left)" if left else "💡 No more hints"
+        self.hint_button.description = f"Hint ({left} left)" if left else "No more hints"
         self.hint_button.disabled = left == 0

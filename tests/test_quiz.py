@@ -149,7 +149,9 @@ def test_exercise_widget_shows_statement_starter_and_checks():
     for wrong in result.wrong:
         assert wrong.describe() in text
         assert wrong.explanation in text
-    assert "Hint:" in text
+    assert "Stuck? Press <b>Hint</b> for a nudge (3 hints left)." in text
+    w.hint()
+    assert "(2 hints left)" in w.feedback.value
     w.editor.value = (SOLUTIONS / "ingress-01-frontend-only.yaml").read_text()
     w.check_button.click()
     assert w.result.passed and w.attempts == 2
@@ -169,7 +171,7 @@ def test_exercise_widget_invalid_yaml_shows_a_problem():
 def test_hints_are_revealed_one_by_one():
     w = ExerciseWidget("selectors-01-or-two-items")
     hints = w.exercise.hints
-    assert w.hint_button.description == f"💡 Hint ({len(hints)} left)"
+    assert w.hint_button.description == f"Hint ({len(hints)} left)"
     assert w.hint() == hints[0]
     assert "Hint 1 of 2" in w.hints_box.value and "Hint 2" not in w.hints_box.value
     w.hint_button.click()
