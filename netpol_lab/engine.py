@@ -402,6 +402,8 @@ def resolve_port(port: int | str, protocol: str, destination: Endpoint) -> tuple
                     + (", ".join(str(cp) for cp in destination.ports) or "none declared"),
                 )
             return named[0].port, named[0].protocol
+    if isinstance(protocol, str):
+        protocol = protocol.strip().upper()  # a question, not a manifest: "udp" means UDP
     if protocol not in PROTOCOLS:
         raise NetpolError(f"{protocol!r} is not a protocol", expected="TCP, UDP or SCTP")
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:

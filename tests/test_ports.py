@@ -179,6 +179,11 @@ def test_question_by_port_name_uses_the_destination_number(cluster):
     assert (v.connection.port, v.connection.protocol) == (9090, "TCP")
     v = nl.evaluate(cluster, [], "production/api", "kube-system/coredns", "53/udp")
     assert (v.connection.port, v.connection.protocol) == (53, "UDP")
+    v = nl.evaluate(cluster, [], "production/api", "kube-system/coredns", 53, "udp")
+    assert (v.connection.port, v.connection.protocol) == (53, "UDP")
+    with pytest.raises(nl.NetpolError) as bad:
+        nl.evaluate(cluster, [], "production/api", "kube-system/coredns", 53, "ICMP")
+    assert bad.value.message == "'ICMP' is not a protocol"
     with pytest.raises(nl.UnknownEndpointError) as info:
         nl.evaluate(cluster, [], "production/frontend", "production/api", "grpc")
     assert info.value.message == "production/api has no port named 'grpc'"
