@@ -269,6 +269,9 @@ class CheckResult:
         Things worth saying that do not fail the check (ignored documents).
     attempt : int
         Which attempt this was (1 for the first); hints progress with it.
+    warnings : tuple of LintWarning
+        What :func:`netpol_lab.lint.lint` finds suspicious in the answer's
+        own policies (valid, but rarely what was meant); never fails the check.
     """
 
     exercise: Exercise
@@ -279,6 +282,7 @@ class CheckResult:
     checked: int = 0
     notes: tuple[str, ...] = ()
     attempt: int = 1
+    warnings: tuple = ()
 
     @property
     def status(self) -> str:
@@ -304,7 +308,8 @@ class CheckResult:
         """The feedback as ``text`` or ``markdown``: verdict, each wrong connection, hint.
 
         Each wrong connection comes with the engine's explanation of its
-        actual verdict.
+        actual verdict. Lint warnings about the answer are listed once it
+        passes, or from the second attempt on (they often name the fix).
         """
         md = fmt == "markdown"
         title = f"{self.exercise.id}: {self.exercise.title}"
@@ -329,6 +334,9 @@ class CheckResult:
                     lines.append("    " + w.explanation.replace("\n", "\n    "))
         for note in self.notes:
             lines.append(f"Note: {note}")
+        if self.warnings and (self.passed or self.attempt >= 2):  # let attempt 1 be the learner's
+            lines += ["", "Worth a look (lint, valid but often not what was meant):"]
+            lines += [f"- {w}" for w in self.warnings]
         if self.hint:
             lines += ["", f"Hint: {self.hint}"]
         return "\n".join(lines).rstrip() + "\n"
@@ -783,7 +791,18 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
     if not passed and hints:
         hint = hints[min(max(attempt, 1), len(hints)) - 1]
     return CheckResult(exercise, passed, tuple(wrong), (), hint, len(reqs), tuple(notes),
-                       attempt)
+                       attempt, _lint(scenario, policies))
+
+
+def _lint(scenario: Any, policies: list[NetworkPolicy]) -> tuple:
+    """Lint warnings about the answer's own policies (the given ones are the exercise's)."""
+    from .lint import lint
+
+    own = {p.id for p in policies}
+    try:
+        return tuple(w for w in lint(scenario.cluster, scenario.policies) if w.policy in own)
+    except Exception:  # lint only adds advice: a failure in it must not fail a check
+        return ()
 
 
 def counts(exercises: Iterable[Exercise]) -> dict[str, dict[str, int]]:

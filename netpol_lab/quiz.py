@@ -505,7 +505,7 @@ class ExerciseWidget(widgets.VBox):
             body = (f"<b>{RIGHT_GLYPH} Passed:</b> all {result.checked} connections have the "
                     "required verdict.")
             notes = "".join(f"<div><small>Note: {_esc(n)}</small></div>" for n in result.notes)
-            return _box("right", body + notes)
+            return _box("right", body + notes + self._warnings_html(result))
         if result.problems:
             items = "".join(f"<li><b>{_esc(problem_line(p))}</b>"
                             + (_pre(p.example) if p.example else "") + "</li>"
@@ -525,7 +525,18 @@ class ExerciseWidget(widgets.VBox):
             body += (f"<div>Stuck? Press <b>Hint</b> for a nudge ({left} "
                      f"hint{'s' * (left != 1)} left).</div>")
         body += "".join(f"<div><small>Note: {_esc(n)}</small></div>" for n in result.notes)
-        return _box("wrong", body)
+        return _box("wrong", body + self._warnings_html(result))
+
+    @staticmethod
+    def _warnings_html(result: CheckResult) -> str:
+        if not result.warnings:
+            return ""
+        n = len(result.warnings)
+        items = "".join(f"<li><code>{_esc(w.code)}</code> {_esc(w.policy)} "
+                        f"<code>{_esc(w.path)}</code>: {_esc(w.message)} <i>Fix:</i> "
+                        f"{_esc(w.fix)}</li>" for w in result.warnings)
+        return (f"<details><summary>Lint found {n} thing{'s' * (n != 1)} worth a look (valid, "
+                f"but often not what was meant)</summary><ul>{items}</ul></details>")
 
     def hint(self) -> str | None:
         """Reveal the next hint; returns it (None when all are shown)."""

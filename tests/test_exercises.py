@@ -294,3 +294,15 @@ def test_inline_cluster_is_used():
     assert ex.cluster_name == "inline"
     assert ex.cluster.namespace_labels("monitoring") == {
         "kubernetes.io/metadata.name": "monitoring"}
+
+
+def test_lint_warnings_about_the_answer_only_and_from_the_second_attempt():
+    """Lint advice covers the learner's policies, not the exercise's given ones."""
+    ex = get_exercise("debugging-02-namespace-label")
+    first, second = check(ex, ex.starter), check(ex, ex.starter, attempt=2)
+    assert [w.code for w in first.warnings] == ["NPL502"]
+    assert "NPL502" not in first.summary() and "NPL502" in second.summary()
+    given = get_exercise("policy-types-05-someone-elses-policy")
+    assert {w.code for w in nl.lint(given.cluster, given.given_policies())} == {"NPL303", "NPL401"}
+    result = check(given, SOLUTIONS / f"{given.id}.yaml")
+    assert result.passed and result.warnings == ()  # the given policy's traps are not the learner's
