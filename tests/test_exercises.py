@@ -25,6 +25,7 @@ from netpol_lab.exercises import (
     parse_exercise,
     validate_exercise,
 )
+from netpol_lab.lint import lint
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -303,6 +304,6 @@ def test_lint_warnings_about_the_answer_only_and_from_the_second_attempt():
     assert [w.code for w in first.warnings] == ["NPL502"]
     assert "NPL502" not in first.summary() and "NPL502" in second.summary()
     given = get_exercise("policy-types-05-someone-elses-policy")
-    assert {w.code for w in nl.lint(given.cluster, given.given_policies())} == {"NPL303", "NPL401"}
+    assert {w.code for w in lint(given.cluster, given.given_policies())} == {"NPL303", "NPL401"}
     result = check(given, SOLUTIONS / f"{given.id}.yaml")
     assert result.passed and result.warnings == ()  # the given policy's traps are not the learner's
