@@ -3,23 +3,19 @@
 The expected tables are written by hand from the semantics reference, never
 computed by the engine. The default cluster (``netpol_lab/data/cluster.yaml``):
 
-=====================  =======================================  ==================
-endpoint               labels / IP                              declared ports
-=====================  =======================================  ==================
-production/frontend    app=frontend                             80/TCP
-production/mobile-bff  app=mobile-bff                           8080/TCP
-production/api         app=api                                  8080/TCP, 9090/TCP
-production/database    app=database                             5432/TCP
-production/cache       app=cache                                6379/TCP
-staging/frontend       app=frontend (namespace name=staging)    80/TCP
-staging/api            app=api                                  8080/TCP, 9090/TCP
-monitoring/prometheus  app=prometheus (namespace name=monitoring) 9090/TCP
-kube-system/coredns    k8s-app=kube-dns (no ``name`` label)     53/UDP, 53/TCP
-partner-api            203.0.113.10                             443/TCP
-public-web             198.51.100.20                            443/TCP
-corp-net               10.0.5.20                                443/TCP
-corp-vault             10.0.1.20                                443/TCP
-=====================  =======================================  ==================
+- production/frontend (app=frontend, 80/TCP), production/mobile-bff
+  (app=mobile-bff, 8080/TCP), production/api (app=api, 8080/TCP and 9090/TCP),
+  production/database (app=database, 5432/TCP), production/cache (app=cache,
+  6379/TCP); namespace production is labelled name=production, env=production;
+- staging/frontend (app=frontend, 80/TCP) and staging/api (app=api, 8080/TCP
+  and 9090/TCP); namespace staging is labelled name=staging, env=staging;
+- monitoring/prometheus (app=prometheus, 9090/TCP); namespace labelled
+  name=monitoring;
+- kube-system/coredns (k8s-app=kube-dns, 53/UDP and 53/TCP); its namespace has
+  only the automatic kubernetes.io/metadata.name label;
+- externals, each serving 443/TCP: partner-api 203.0.113.10, public-web
+  198.51.100.20, corp-net 10.0.5.20, corp-vault 10.0.1.20;
+- every pod IP is in 10.244.0.0/16.
 
 The table has one row per source (13 endpoints) and declared port of each
 destination, external → external left out: 13 × 12 pod ports + 9 pods × 4
