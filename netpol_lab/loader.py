@@ -80,7 +80,9 @@ class Loaded:
         """The cluster these objects describe, policy namespaces included."""
         pods = list(self.pods)
         for rep in self.workloads:
-            covered = any(
+            # its running pods are listed when a pod of its namespace carries all its template
+            # labels; a template without labels proves nothing, so that workload always counts
+            covered = bool(rep.labels) and any(
                 p.namespace == rep.namespace
                 and all(p.labels.get(k) == v for k, v in rep.labels.items())
                 for p in self.pods

@@ -220,6 +220,20 @@ def test_workload_whose_pods_are_listed_adds_no_extra_pod():
     assert [p.id for p in nl.load_cluster(text).pods] == ["shop/web-7d9f8-abcde"]
 
 
+def test_workload_without_template_labels_is_kept_next_to_other_pods():
+    """Issue 2, Inputs (cluster): a workload whose template has no labels is not mistaken
+    for one of the unrelated pods of its namespace."""
+    text = KUBECTL + """
+- apiVersion: batch/v1
+  kind: Job
+  metadata: {name: migrate, namespace: shop}
+  spec:
+    template:
+      spec: {containers: [{name: c}], restartPolicy: Never}
+"""
+    assert [p.id for p in nl.load_cluster(text).pods] == ["shop/web-7d9f8-abcde", "shop/migrate"]
+
+
 def test_one_file_holds_cluster_and_policies(policy):
     """Issue 2: one file may hold the cluster and the policies together (``nl.load``)."""
     text = COMPACT + """
