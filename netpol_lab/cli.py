@@ -182,10 +182,9 @@ def _exercises(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{ex.id}: {ex.title}\n{ex.topic}, {ex.difficulty}\n\n{ex.statement}\n")
         if ex.given.strip():
             out.write("\nAlready applied (read-only):\n\n" + ex.given.rstrip() + "\n")
-        reqs = ex.requirements()
-        out.write(f"\nChecked connections ({len(reqs)}):\n")
-        for r in reqs:
-            out.write(f"  {'✓ allowed' if r.expected else '✗ denied '}  {r}\n")
+        out.write(f"\nChecked connections ({len(ex.requirements())}):\n")
+        for line in ex.requirement_lines():
+            out.write(f"  {line}\n")
         out.write("\nStarter (save it to a file, edit it, then run "
                   f"`netpol-lab exercises check {ex.id} FILE`):\n\n{ex.starter}")
         return 0

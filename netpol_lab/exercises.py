@@ -199,6 +199,33 @@ class Exercise:
                     if _key(self.cluster, r) not in listed]
         return out
 
+    def requirement_lines(self) -> list[str]:
+        """What the check requires, one line each, for people to read.
+
+        ``must_allow``/``must_deny`` connections one per line; an expected
+        table as its scope and allowed rows (a table has too many rows to list).
+
+        Examples
+        --------
+        >>> for line in get_exercise("least-privilege-03-three-tier-ingress").requirement_lines()[:2]:
+        ...     print(line)
+        whole table: sources *, destinations production/*, each destination's declared ports (78 rows)
+          ✓ allowed: * -> production/frontend 80
+        """
+        lines = [f"✓ allowed: {parse_connection(t)}" for t in self.must_allow]
+        lines += [f"✗ denied:  {parse_connection(t, False)}" for t in self.must_deny]
+        table = self.expected_table
+        if table is not None:
+            ports = ("ports " + ", ".join(table.ports) if table.ports is not None
+                     else "each destination's declared ports")
+            rows = len(_expand_table(self.cluster, table))
+            lines.append(f"whole table: sources {', '.join(table.sources)}, destinations "
+                         f"{', '.join(table.destinations)}, {ports} ({rows} rows)")
+            lines += [f"  ✓ allowed: {row}" for row in table.allowed]
+            lines.append("  ✓ allowed: a pod to itself (always)")
+            lines.append("  ✗ denied:  every other row of the table")
+        return lines
+
     def given_policies(self) -> list[NetworkPolicy]:
         """The policies the exercise has already applied (raises if they are invalid)."""
         from .loader import load_policies

@@ -471,14 +471,11 @@ class ExerciseWidget(widgets.VBox):
             parts.append(f"<details{opened}><summary>Policies already applied (read-only: your "
                          f"policies are added to them)</summary>{_pre(given)}</details>")
         try:
-            reqs = ex.requirements()
+            n, lines = len(ex.requirements()), ex.requirement_lines()
         except NetpolError as exc:
             return "".join(parts) + _problems_html([exc], "The exercise file is wrong:")
-        allow = [str(r) for r in reqs if r.expected]
-        deny = [str(r) for r in reqs if not r.expected]
-        rows = "".join(f"<li>{RIGHT_GLYPH} allowed: <code>{_esc(a)}</code></li>" for a in allow)
-        rows += "".join(f"<li>{WRONG_GLYPH} denied: <code>{_esc(d)}</code></li>" for d in deny)
-        parts.append(f"<details><summary>The {len(reqs)} connections the check looks at"
+        rows = "".join(f"<li><code>{_esc(line)}</code></li>" for line in lines)
+        parts.append(f"<details><summary>The {n} connections the check looks at"
                      f"</summary><ul>{rows}</ul></details>")
         if ex.cluster_name == "inline":
             pods = ", ".join(f"{p.id} {dict(p.labels)} {p.ip}" for p in ex.cluster.pods)

@@ -38,9 +38,17 @@ def test_show_prints_statement_checks_and_starter(capsys):
     assert out.startswith("egress-04-both-ends-must-allow: Both ends must say yes\n"
                           "egress, advanced\n")
     assert "Already applied (read-only):" in out
-    assert "  ✓ allowed  production/frontend -> production/api 8080/TCP" in out
-    assert "  ✗ denied   staging/frontend -> production/api 8080/TCP" in out
+    assert "  ✓ allowed: production/frontend -> production/api 8080/TCP" in out
+    assert "  ✗ denied:  staging/frontend -> production/api 8080/TCP" in out
     assert out.rstrip().endswith("port: 8080")
+
+
+def test_show_summarises_a_whole_table(capsys):
+    code, out, _ = run(capsys, "exercises", "show", "least-privilege-04-three-tier-egress")
+    assert code == 0
+    assert ("  whole table: sources production/*, destinations *, each destination's declared "
+            "ports (80 rows)\n    ✓ allowed: production/* -> kube-system/coredns\n") in out
+    assert "    ✗ denied:  every other row of the table\n" in out
 
 
 def test_check_passes_with_the_solution(capsys):
