@@ -101,6 +101,7 @@ DIFFICULTIES = ("beginner", "intermediate", "advanced")
 ENV_VAR = "NETPOL_LAB_EXERCISES"
 FIELDS = ("id", "title", "topic", "difficulty", "statement", "cluster", "given", "starter",
           "must_allow", "must_deny", "expected_table", "hints")
+REASON_LIMIT = 5  # wrong connections named in a one-line reason
 TABLE_FIELDS = ("sources", "destinations", "ports", "allowed")
 CONNECTION_EXAMPLE = "production/frontend -> production/api 8080/TCP"
 _CONNECTION = re.compile(r"^\s*(?P<src>\S+)\s*(?:->|→)\s*(?P<dst>\S+)(?:\s+(?:on\s+)?"
@@ -328,14 +329,17 @@ class CheckResult:
             return "invalid: " + problem_line(self.problems[0]) + (
                 f" (and {more} more problem{'s' * (more > 1)})" if more else "")
         n = len(self.wrong)
-        return (f"{n} of {self.checked} connection{'s' * (self.checked != 1)} wrong: "
-                + "; ".join(w.describe() for w in self.wrong))
+        shown = "; ".join(w.describe() for w in self.wrong[:REASON_LIMIT])
+        if n > REASON_LIMIT:
+            shown += f"; and {n - REASON_LIMIT} more"
+        return f"{n} of {self.checked} connection{'s' * (self.checked != 1)} wrong: {shown}"
 
-    def summary(self, fmt: str = "text") -> str:
+    def summary(self, fmt: str = "text", explained: int = 5) -> str:
         """The feedback as ``text`` or ``markdown``: verdict, each wrong connection, hint.
 
-        Each wrong connection comes with the engine's explanation of its
-        actual verdict. Lint warnings about the answer are listed once it
+        Each wrong connection (the first ``explained`` of them, so that a
+        whole-table exercise does not print a wall of text) comes with the
+        engine's explanation of its actual verdict. Lint warnings about the answer are listed once it
         passes, or from the second attempt on (they often name the fix).
         """
         md = fmt == "markdown"
@@ -352,9 +356,14 @@ class CheckResult:
         else:
             lines.append(f"✗ Not yet: {len(self.wrong)} of {self.checked} connections have the "
                          "wrong verdict.")
-            for w in self.wrong:
+            if len(self.wrong) > explained:
+                lines.append(f"(The first {explained} come with the engine's explanation; "
+                             "`netpol-lab explain SRC DST PORT` explains any other.)")
+            for i, w in enumerate(self.wrong):
                 lines.append("")
                 lines.append(f"- **{w.describe()}**" if md else f"- {w.describe()}")
+                if i >= explained:
+                    continue
                 if md:
                     lines.append("\n  ```\n  " + w.explanation.replace("\n", "\n  ") + "\n  ```")
                 else:

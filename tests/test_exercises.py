@@ -307,3 +307,14 @@ def test_lint_warnings_about_the_answer_only_and_from_the_second_attempt():
     assert {w.code for w in lint(given.cluster, given.given_policies())} == {"NPL303", "NPL401"}
     result = check(given, SOLUTIONS / f"{given.id}.yaml")
     assert result.passed and result.warnings == ()  # the given policy's traps are not the learner's
+
+
+def test_whole_table_feedback_names_every_wrong_row_and_explains_the_first_few():
+    ex = get_exercise("least-privilege-03-three-tier-ingress")
+    result = check(ex, ex.starter)
+    assert len(result.wrong) == 18
+    text = result.summary(explained=2)
+    assert all(w.describe() in text for w in result.wrong)
+    assert text.count("DENIED\n") + text.count("ALLOWED\n") == 2
+    assert result.reason.endswith("; and 13 more")
+    assert result.reason.count("should be") == 5
