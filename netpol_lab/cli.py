@@ -162,7 +162,7 @@ def _lint(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _exercises(args: argparse.Namespace, out: TextIO) -> int:
-    from .exercises import check, get_exercise, load_exercises
+    from .exercises import check, cluster_lines, get_exercise, load_exercises
 
     if args.action == "list":
         rows = [{"id": e.id, "topic": e.topic, "difficulty": e.difficulty, "title": e.title}
@@ -180,6 +180,11 @@ def _exercises(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     if args.action == "show":
         out.write(f"{ex.id}: {ex.title}\n{ex.topic}, {ex.difficulty}\n\n{ex.statement}\n")
+        if ex.cluster_name == "inline":
+            out.write("\nThis exercise's own cluster:\n" + "\n".join(cluster_lines(ex.cluster))
+                      + "\n")
+        else:
+            out.write("\nCluster: the course's default cluster (`netpol-lab table` shows it).\n")
         if ex.given.strip():
             out.write("\nAlready applied (read-only):\n\n" + ex.given.rstrip() + "\n")
         out.write(f"\nChecked connections ({len(ex.requirements())}):\n")

@@ -398,6 +398,33 @@ def problem_line(error: NetpolError) -> str:
     return text
 
 
+def cluster_lines(cluster: Cluster) -> list[str]:
+    """The cluster as text: namespaces with labels, pods with IP, labels and ports, externals.
+
+    Examples
+    --------
+    >>> from netpol_lab import default_cluster
+    >>> lines = cluster_lines(default_cluster())
+    >>> lines[1]
+    '  production: env=production, kubernetes.io/metadata.name=production, name=production'
+    >>> [line for line in lines if "production/api" in line]
+    ['  production/api  10.244.1.12  app=api, tier=backend  ports http:8080/TCP, metrics:9090/TCP']
+    """
+    def labels(mapping: Mapping[str, str]) -> str:
+        return ", ".join(f"{k}={v}" for k, v in sorted(mapping.items())) or "(no labels)"
+
+    out = ["namespaces:"]
+    out += [f"  {ns.name}: {labels(ns.labels)}" for ns in cluster.namespaces.values()]
+    out.append("pods:")
+    out += [f"  {p.id}  {p.ip}  {labels(p.labels)}  ports "
+            + (", ".join(str(cp) for cp in p.ports) or "none declared") for p in cluster.pods]
+    if cluster.externals:
+        out.append("outside the cluster:")
+        out += [f"  {e.name}  {e.ip}  ports " + (", ".join(str(cp) for cp in e.ports) or "-")
+                for e in cluster.externals]
+    return out
+
+
 def parse_connection(text: str | Mapping, expected: bool = True) -> Requirement:
     """Read ``"SRC -> DST PORT[/PROTO]"`` (or a mapping) into a :class:`Requirement`.
 

@@ -45,7 +45,7 @@ import ipywidgets as widgets
 
 from .engine import Scenario, Verdict
 from .errors import NetpolError
-from .exercises import CheckResult, Exercise, check, get_exercise, problem_line
+from .exercises import CheckResult, Exercise, check, cluster_lines, get_exercise, problem_line
 from .loader import read
 from .model import Cluster
 from .scenarios import default_cluster
@@ -477,10 +477,11 @@ class ExerciseWidget(widgets.VBox):
         rows = "".join(f"<li><code>{_esc(line)}</code></li>" for line in lines)
         parts.append(f"<details><summary>The {n} connections the check looks at"
                      f"</summary><ul>{rows}</ul></details>")
-        if ex.cluster_name == "inline":
-            pods = ", ".join(f"{p.id} {dict(p.labels)} {p.ip}" for p in ex.cluster.pods)
-            parts.append(f"<details><summary>This exercise's cluster</summary>{_pre(pods)}"
-                         "</details>")
+        which = ("this exercise's own cluster (not the course's default one)"
+                 if ex.cluster_name == "inline" else "the course's default cluster")
+        parts.append(f"<details{' open' * (ex.cluster_name == 'inline')}><summary>The cluster: "
+                     f"{which}</summary>{_pre(chr(10).join(cluster_lines(ex.cluster)))}"
+                     "</details>")
         return "".join(parts)
 
     def check(self) -> CheckResult | None:

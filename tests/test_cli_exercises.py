@@ -143,3 +143,11 @@ def test_validate_course_and_a_broken_exercise_folder(capsys, tmp_path):
     assert "demo: 'production/frontend -> production/api 8080/TCP' is required both" in out
     assert f"demo: no solution file {tmp_path / 'solutions' / 'demo.yaml'}\n" in out
     assert out.endswith("0 of 1 exercises are consistent\n")
+
+
+def test_show_prints_an_inline_cluster(capsys):
+    code, out, _ = run(capsys, "exercises", "show", "least-privilege-05-shop")
+    assert code == 0
+    assert "This exercise's own cluster:\nnamespaces:\n  shop: kubernetes.io/metadata.name=shop, " \
+           "team=shop\n" in out
+    assert "  card-gateway  198.51.100.7  ports 443/TCP\n" in out

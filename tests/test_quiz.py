@@ -202,3 +202,13 @@ def test_every_exercise_renders_and_its_starter_gives_feedback():
         result = w.check()
         assert result is not None and not result.passed, ex.id
         assert w.feedback.value.count("✗") >= 1
+
+
+def test_exercise_widget_shows_the_cluster_with_namespace_labels():
+    """debugging-02 is about namespace labels: the learner must be able to see them."""
+    inline = shown_text(ExerciseWidget("debugging-02-namespace-label"))
+    assert "this exercise's own cluster" in inline
+    assert "monitoring: kubernetes.io/metadata.name=monitoring\n" in html.unescape(inline)
+    default = html.unescape(shown_text(ExerciseWidget("ipblock-03-pod-ip-caveat")))
+    assert "the course's default cluster" in default
+    assert "production/api  10.244.1.12  app=api, tier=backend" in default
