@@ -816,7 +816,9 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
     The answer is evaluated together with the exercise's ``given`` policies,
     on the exercise's cluster, by the same engine as everything else
     (semantics reference, sections 1-7); the answer's own cluster objects,
-    if any, are ignored.
+    if any, are ignored. As with ``kubectl apply``, a policy is identified by
+    namespace and name: an answer's policy replaces a given one of the same
+    name, and of two answer documents with the same name the last one wins.
     """
     from .engine import Scenario
     from .loader import read
@@ -842,7 +844,21 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
         hint = "Fix the problem shown first: the field path and line say where it is."
         return CheckResult(exercise, False, problems=tuple(problems), hint=hint,
                            notes=tuple(notes), attempt=attempt)
-    scenario = Scenario(exercise.cluster, [*exercise.given_policies(), *policies])
+    by_id: dict[str, NetworkPolicy] = {}
+    for policy in policies:  # as with kubectl apply, a later document of the same name wins
+        if policy.id in by_id:
+            notes.append(f"policy {policy.id} is defined twice in the answer; the last one "
+                         "wins, as with kubectl apply")
+        by_id[policy.id] = policy
+    policies = list(by_id.values())
+    given = []
+    for policy in exercise.given_policies():
+        if policy.id in by_id:
+            notes.append(f"your policy {policy.id} replaces the already applied policy of the "
+                         "same name, as kubectl apply would")
+        else:
+            given.append(policy)
+    scenario = Scenario(exercise.cluster, [*given, *policies])
     reqs = exercise.requirements()
     wrong = []
     for req in reqs:

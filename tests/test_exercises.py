@@ -318,3 +318,20 @@ def test_whole_table_feedback_names_every_wrong_row_and_explains_the_first_few()
     assert text.count("DENIED\n") + text.count("ALLOWED\n") == 2
     assert result.reason.endswith("; and 13 more")
     assert result.reason.count("should be") == 5
+
+
+def test_same_name_replaces_as_kubectl_apply_would():
+    """A policy is identified by namespace/name: the answer's replaces a given one."""
+    ex = get_exercise("egress-02-dns-after-default-deny")
+    open_egress = """
+kind: NetworkPolicy
+metadata: {name: default-deny-egress, namespace: production}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+"""
+    result = check(ex, open_egress)
+    assert any("replaces the already applied policy" in n for n in result.notes)
+    assert {w.requirement.destination for w in result.wrong} >= {"partner-api"}  # egress reopened
+    twice = (SOLUTIONS / f"{ex.id}.yaml").read_text()
+    result = check(ex, twice + "---\n" + twice.replace("port: 53", "port: 5353"))
+    assert not result.passed
+    assert any("defined twice" in n for n in result.notes)
