@@ -78,6 +78,8 @@ class NetpolError(Exception):
 
     def __str__(self) -> str:
         text = self.message
+        if self.expected and not text.endswith((".", "!", "?")):
+            text += "."
         if self.location:
             text = f"{self.location}: {text}"
         if self.expected:
@@ -160,3 +162,7 @@ class InputErrors(NetpolError):
         if not hasattr(self, "errors"):
             return super().__str__()
         return "\n".join(str(e) for e in self.errors)
+
+    def located(self, **where) -> InputErrors:
+        """A copy with every contained error located (see :meth:`NetpolError.located`)."""
+        return InputErrors([e.located(**where) for e in self.errors])

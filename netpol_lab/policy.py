@@ -433,7 +433,8 @@ def _parse_peer(value: Any, path: tuple) -> Peer:
 
 
 def _parse_port(value: Any, path: tuple) -> PolicyPort:
-    data = fields.mapping(value, path, PORT_EXAMPLE, allow_null=False)
+    # An empty item (`- ` or `~`) is an all-defaults entry: every TCP port, as the API reads it.
+    data = fields.mapping(value, path, PORT_EXAMPLE)
     fields.known_fields(data, path, ("protocol", "port", "endPort"), PORT_EXAMPLE)
     protocol = data.get("protocol") or "TCP"
     protocol = fields.string(protocol, (*path, "protocol"), PORT_EXAMPLE)

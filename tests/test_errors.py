@@ -607,3 +607,17 @@ def test_line_of_an_error_under_a_dotted_label_key():
                           "\n", "\n    ").rstrip() + "\n")
     assert (listed.path, listed.line) == (
         "items[0].spec.podSelector.matchLabels.app.kubernetes.io/name", 12)
+
+
+def test_message_and_expectation_read_as_two_sentences():
+    """Errors are read by learners: the message ends with a full stop before 'Expected'."""
+    err = nl.ValidationError("0 is out of range", path="p", expected="a number")
+    assert str(err) == "p: 0 is out of range. Expected a number."
+
+
+def test_input_errors_can_be_located_as_a_whole():
+    """Several errors found together keep every location when the loader adds one."""
+    many = nl.InputErrors([nl.ValidationError("a", path="spec"), nl.ValidationError("b")])
+    located = many.located(document=2, source="p.yaml")
+    assert [e.location for e in located.errors] == ["p.yaml, document 2, spec",
+                                                    "p.yaml, document 2"]

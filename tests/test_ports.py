@@ -187,3 +187,12 @@ def test_question_by_port_name_uses_the_destination_number(cluster):
     with pytest.raises(nl.UnknownEndpointError) as info:
         nl.evaluate(cluster, [], "production/frontend", "production/api", "grpc")
     assert info.value.message == "production/api has no port named 'grpc'"
+
+
+def test_empty_port_item_means_every_tcp_port(policy, allowed, protocols_cluster):
+    """§6: an empty ``ports`` item (``- ~``) is an all-defaults NetworkPolicyPort: protocol TCP,
+    no port, so every TCP port and nothing else (the API server reads it the same way)."""
+    p = server_ingress(policy, "[~]")
+    assert p.ingress[0].ports == (nl.PolicyPort("TCP", None, None),)
+    assert allowed(p, "x/client", "x/server", 81, "TCP", cluster=protocols_cluster) is True
+    assert allowed(p, "x/client", "x/server", 81, "UDP", cluster=protocols_cluster) is False
