@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,8 @@ STYLE = f"""<style>
 .netpol-editor textarea {{ font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
   "DejaVu Sans Mono", monospace; font-size: 13px; line-height: 1.4; white-space: pre;
   tab-size: 2; }}
+.netpol-playground .widget-html-content, .netpol-compare .widget-html-content,
+.netpol-cluster-view .widget-html-content {{ line-height: 1.4; }}
 .netpol-scroll {{ max-height: 430px; overflow: auto; border: 1px solid #ccc; }}
 .netpol-table table, .netpol-compare-table table, .netpol-cluster table {{
   border-collapse: collapse; font-size: 12px; width: 100%; }}
@@ -346,6 +349,12 @@ class Playground(widgets.VBox):
         Seconds of quiet typing before re-evaluating, when the widget runs in a
         live kernel. ``0`` (the default) re-evaluates on every change, at once:
         the default cluster takes a few milliseconds, so typing stays smooth.
+    settle : float
+        Edits less than this many seconds apart count as one edit for
+        ``changes``: typing a rule key by key then reports what the whole rule
+        changed, not what its last keystroke changed (half-typed YAML is often
+        valid and means something else). ``0`` compares with the previous valid
+        version after every change.
 
     Attributes
     ----------
@@ -354,7 +363,8 @@ class Playground(widgets.VBox):
     table : pandas.DataFrame
         The current traffic table (the last valid one while the text is invalid).
     changes : pandas.DataFrame
-        :func:`~netpol_lab.table.diff` of the previous valid table and this one.
+        :func:`~netpol_lab.table.diff` of the previous valid table (the one shown
+        before the current burst of edits, see ``settle``) and this one.
     problems : list
         The errors (:class:`~netpol_lab.errors.NetpolError`) then the lint warnings
         (:class:`~netpol_lab.lint.LintWarning`) of the current text.
@@ -375,7 +385,8 @@ class Playground(widgets.VBox):
     """
 
     def __init__(self, policy_yaml: str = "", cluster: Cluster | None = None,
-                 ports: Sequence[Any] | None = None, debounce: float = 0.0) -> None:
+                 ports: Sequence[Any] | None = None, debounce: float = 0.0,
+                 settle: float = 1.0) -> None:
         self.cluster = cluster if cluster is not None else default_cluster()
         self.ports = list(ports) if ports is not None else None
         self.table: pd.DataFrame = pd.DataFrame(columns=COLUMNS)
@@ -385,7 +396,10 @@ class Playground(widgets.VBox):
         self.explanation = ""
         self.evaluation: Evaluation | None = None
         self.scenario: Scenario | None = None  # of the last valid version
-        self._previous: pd.DataFrame | None = None
+        self._previous: pd.DataFrame | None = None  # the last valid table
+        self._baseline: pd.DataFrame | None = None  # the one before this burst of edits
+        self._last_edit: float | None = None
+        self.settle = settle
         self._changed: dict[Key, str] = {}
         self._picked = False
         self._busy = False
@@ -482,6 +496,10 @@ class Playground(widgets.VBox):
         self.view_problem.value = problems_html([exc])
 
     def _on_edit(self, _change: dict) -> None:
+        now = time.monotonic()
+        if self._last_edit is None or now - self._last_edit >= self.settle:
+            self._baseline = self._previous
+        self._last_edit = now
         self._evaluate_later()
 
     def _on_filter(self, _change: dict) -> None:
@@ -519,11 +537,11 @@ class Playground(widgets.VBox):
         self.stale = False
         self.table = result.table
         self.scenario = result.scenario
-        if self._previous is None:
+        if self._baseline is None:
             self.changes = diff(self.table, self.table)
             self.changes_pane.value = changes_html(None)
         else:
-            self.changes = diff(self._previous, self.table)
+            self.changes = diff(self._baseline, self.table)
             self.changes_pane.value = changes_html(self.changes)
         self._previous = self.table
         self._changed = {_row_key(r): c for r, c in zip(

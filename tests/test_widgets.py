@@ -113,6 +113,22 @@ def test_invalid_yaml_keeps_the_last_table_and_marks_it_stale(pg):
     assert "stale" not in pg.table_pane.value
 
 
+def test_a_burst_of_keystrokes_counts_as_one_edit():
+    """Half-typed YAML is often valid: changes compare with the version before the burst."""
+    half = API_INGRESS + MOBILE_RULE.split("      ports:")[0]     # no ports yet: every port
+    pg = Playground(API_INGRESS, settle=60)
+    pg.editor.value = half
+    assert pg.verdict("production/mobile-bff", "production/api", 9090) is True
+    pg.editor.value = API_INGRESS + MOBILE_RULE
+    assert pg.changes["change"].tolist() == ["newly allowed"]   # vs. the start, not vs. `half`
+    assert pg.changes[["port"]].values.tolist() == [[8080]]
+    step = Playground(API_INGRESS, settle=0)
+    step.editor.value = half
+    step.editor.value = API_INGRESS + MOBILE_RULE
+    assert step.changes["change"].tolist() == ["newly denied"]   # 9090 closed again by `ports`
+    assert step.changes[["port"]].values.tolist() == [[9090]]
+
+
 def test_validation_error_shows_field_path_and_line(pg):
     pg.editor.value = API_INGRESS.replace("port: 8080", "port: 80800")
     [error] = [p for p in pg.problems if isinstance(p, nl.NetpolError)]
