@@ -40,15 +40,17 @@ try:
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
     Dumper = yaml.SafeDumper
 
+METRICS = ("metrics", 9090, "TCP")  # every pod exports metrics (a sidecar where needed)
 ROLES = {  # role: (weight, container ports)
-    "web": (5, [("http", 8080, "TCP"), ("metrics", 9090, "TCP")]),
-    "api": (6, [("http", 8080, "TCP"), ("grpc", 9000, "TCP"), ("metrics", 9090, "TCP")]),
-    "worker": (4, [("metrics", 9090, "TCP")]),
-    "db": (2, [("postgres", 5432, "TCP")]),
-    "cache": (2, [("redis", 6379, "TCP")]),
-    "queue": (1, [("amqp", 5672, "TCP"), ("mgmt", 15672, "TCP")]),
-    "dns": (1, [("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")]),
-    "gateway": (1, [("https", 8443, "TCP"), ("http", 8080, "TCP"), ("quic", 8443, "UDP")]),
+    "web": (5, [("http", 8080, "TCP"), METRICS]),
+    "api": (6, [("http", 8080, "TCP"), ("grpc", 9000, "TCP"), METRICS]),
+    "worker": (4, [METRICS]),
+    "db": (2, [("postgres", 5432, "TCP"), METRICS]),
+    "cache": (2, [("redis", 6379, "TCP"), METRICS]),
+    "queue": (1, [("amqp", 5672, "TCP"), ("mgmt", 15672, "TCP"), METRICS]),
+    "dns": (1, [("dns", 53, "UDP"), ("dns-tcp", 53, "TCP"), METRICS]),
+    "gateway": (1, [("https", 8443, "TCP"), ("http", 8080, "TCP"), ("quic", 8443, "UDP"),
+                    METRICS]),
 }
 TEAMS = ["payments", "search", "identity", "catalog", "checkout", "ads", "data", "platform"]
 ENVS = [("prod", 5), ("staging", 3), ("dev", 2)]
@@ -184,11 +186,11 @@ def _peer(rng: random.Random, workloads: list[Workload], namespaces: list[dict])
 
 def _ports(rng: random.Random, w: Workload) -> list[dict]:
     form = rng.random()
-    name, number, proto = rng.choice(w.ports)
+    _, number, proto = rng.choice(w.ports)
     if form < 0.4:
         return [{"protocol": proto, "port": number}]
-    if form < 0.65:
-        return [{"protocol": proto, "port": name}]
+    if form < 0.65:  # named: the port every pod declares (see METRICS)
+        return [{"protocol": "TCP", "port": "metrics"}]
     if form < 0.75:
         return [{"protocol": "TCP", "port": 8000, "endPort": 9999}]
     if form < 0.82:

@@ -189,6 +189,13 @@ class Reachability:
         policies are used, and its :meth:`~netpol_lab.engine.Scenario.evaluate`
         explains single rows).
     policies : iterable of NetworkPolicy, optional
+    ip_block_matches_pods : bool
+        ``True`` (the lab's choice, as the upstream conformance tests and the
+        engine): ``ipBlock`` peers match pod IPs too. ``False`` applies them to
+        external endpoints only, as some network plugins and
+        network-config-analyzer do; use it only to compare with such tools,
+        since :meth:`Scenario.evaluate <netpol_lab.engine.Scenario.evaluate>`
+        (and so every explanation) follows the lab's choice.
 
     Attributes
     ----------
@@ -212,7 +219,9 @@ class Reachability:
     """
 
     def __init__(self, cluster: Cluster | Scenario,
-                 policies: Iterable[NetworkPolicy] | None = None) -> None:
+                 policies: Iterable[NetworkPolicy] | None = None, *,
+                 ip_block_matches_pods: bool = True) -> None:
+        self.ip_block_matches_pods = ip_block_matches_pods
         if isinstance(cluster, Scenario):
             self._scenario: Scenario | None = cluster
             self.policies: tuple[NetworkPolicy, ...] = cluster.policies
@@ -284,6 +293,9 @@ class Reachability:
             return cached
         if peer.ip_block is not None:
             out = self._ips.contains(peer.ip_block)
+            if not self.ip_block_matches_pods:
+                out = out.copy()
+                out[:self.n_pods] = False
         else:
             if peer.namespace_selector is None:
                 pods = self._pod_ns == self._ns_position[namespace]

@@ -210,3 +210,20 @@ def test_empty_cluster_and_diff_across_paths():
     exact = nl.diff(traffic_table(cluster, []), traffic_table(cluster, policy))
     assert sorted(map(tuple, changes[["source", "destination", "port"]].astype(str).values)) \
         == sorted(map(tuple, exact[["source", "destination", "port"]].astype(str).values))
+
+
+def test_ip_block_profile_without_pod_ips(cluster):
+    """Section 4 lab choice: ipBlock matches pod IPs; the comparison profile turns that off."""
+    policies = nl.load_policies("""
+kind: NetworkPolicy
+metadata: {name: by-ip, namespace: production}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]
+""")
+    lab = Reachability(cluster, policies).matrix(8080)
+    plugin = Reachability(cluster, policies, ip_block_matches_pods=False).matrix(8080)
+    assert lab.allowed_between("production/frontend", "production/api")
+    assert not plugin.allowed_between("production/frontend", "production/api")
+    outside = cluster.externals[0].id
+    assert plugin.allowed_between(outside, "production/api")

@@ -1,0 +1,419 @@
+"""Benchmark netpol_lab at 100, 1,000 and 5,000 pods, and compare with network-config-analyzer.
+
+One command::
+
+    .venv/bin/python benchmarks/run.py [--sizes 100,1000,5000] [--nca-sizes 100,1000]
+
+For each size it generates the cluster (``benchmarks/generate.py``, seeded) if
+its files are missing, then measures in a fresh Python process per size:
+
+- **load**: ``nl.load_cluster`` + ``nl.load_policies`` on the YAML files;
+- **compile**: ``Reachability(cluster, policies)`` (selectors, peers, isolation);
+- **one port**: the full matrix for TCP 8080, first call (``dedupe``), and
+  the same with ``method="matmul"`` for comparison;
+- **declared ports**: compile + one matrix for every distinct (port,
+  protocol) a pod declares;
+- **table rows**: streaming the whole traffic table for the declared ports
+  with ``iter_table`` (1,000,000-row chunks, counted and dropped);
+- **peak memory**: the process's peak resident set size (``ru_maxrss``),
+  interpreter, numpy and pandas included;
+- **evaluate**: ``Scenario(...)`` construction, and the median latency of one
+  ``Scenario.evaluate`` over 300 random pairs;
+
+plus the time of ``import netpol_lab`` (best of five fresh interpreters).
+
+When network-config-analyzer's ``nca`` is installed (by default looked for in
+``benchmarks/out/nca-venv``; never a dependency of netpol_lab), the runner
+times ``nca --connectivity`` on the same files in the same run, reports our
+end-to-end time as a speed ratio, and checks that both tools agree on every
+pod → pod pair for every declared port. network-config-analyzer applies
+``ipBlock`` to addresses outside the cluster only, so this comparison uses
+``Reachability(..., ip_block_matches_pods=False)``; the lab's default (which
+follows the upstream conformance tests) differs exactly on the pairs an
+``ipBlock`` admits by pod IP, and the report counts those too.
+
+Results: ``benchmarks/results/results.md`` (the table), ``results.json`` and
+``results.png`` (a plot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PORT = (8080, "TCP")
+OKABE_ITO = {"ours": "#0072B2", "matrix": "#009E73", "nca": "#D55E00", "load": "#CC79A7"}
+
+
+# -- measurements in a child process ---------------------------------------------------
+
+
+def measure(size: int, data: Path) -> dict:
+    """Everything measured for one size, in this (fresh) process."""
+    start = time.perf_counter()
+    import random
+
+    import netpol_lab as nl
+    from netpol_lab.reachability import Reachability, iter_table
+
+    out: dict = {"size": size}
+    t = time.perf_counter()
+    cluster = nl.load_cluster(data / f"cluster-{size}.yaml")
+    policies = nl.load_policies(data / f"policies-{size}.yaml")
+    out["load_s"] = time.perf_counter() - t
+    out["pods"], out["policies"] = len(cluster.pods), len(policies)
+    out["namespaces"] = len(cluster.namespaces)
+
+    t = time.perf_counter()
+    reach = Reachability(cluster, policies)
+    out["compile_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    matrix = reach.matrix(*PORT)
+    out["one_port_s"] = time.perf_counter() - t
+    out["one_port_total_s"] = out["compile_s"] + out["one_port_s"]
+    out["allowed_share"] = float(matrix.allowed[matrix.connections].mean())
+    t = time.perf_counter()
+    reach.matrix(*PORT, method="matmul")
+    out["one_port_matmul_s"] = time.perf_counter() - t
+
+    declared = sorted({(cp.port, cp.protocol) for pod in cluster.pods for cp in pod.ports})
+    out["declared_ports"] = len(declared)
+    t = time.perf_counter()
+    fresh = Reachability(cluster, policies)
+    for port in declared:
+        fresh.matrix(*port)
+    out["declared_ports_s"] = time.perf_counter() - t
+    out["end_to_end_s"] = time.perf_counter() - start  # import + load + all declared ports
+
+    import pandas  # noqa: F401  (imported by iter_table; timed apart from the rows)
+
+    t = time.perf_counter()
+    rows = allowed = 0
+    for chunk in iter_table(fresh, chunk_rows=1_000_000):
+        rows += len(chunk)
+        allowed += int(chunk["allowed"].sum())
+    out["table_rows"], out["table_allowed"] = rows, allowed
+    out["table_stream_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    scenario = nl.Scenario(cluster, policies)
+    out["scenario_s"] = time.perf_counter() - t
+    rng = random.Random(size)
+    endpoints = cluster.endpoints
+    latencies = []
+    for _ in range(300):
+        src, dst = rng.choice(endpoints), rng.choice(cluster.pods)
+        t = time.perf_counter()
+        scenario.evaluate(src, dst, *PORT)
+        latencies.append(time.perf_counter() - t)
+    out["evaluate_us"] = statistics.median(latencies) * 1e6
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def agreement(size: int, data: Path, nca_output: Path) -> dict:
+    """Compare pod → pod verdicts with nca's ``txt_no_fw_rules`` output, every declared port."""
+    import netpol_lab as nl
+    from netpol_lab.reachability import Reachability
+
+    cluster = nl.load_cluster(data / f"cluster-{size}.yaml")
+    policies = nl.load_policies(data / f"policies-{size}.yaml")
+    theirs = _read_nca_pairs(nca_output)
+    declared = sorted({(cp.port, cp.protocol) for pod in cluster.pods for cp in pod.ports})
+    plugin = Reachability(cluster, policies, ip_block_matches_pods=False)
+    lab = Reachability(cluster, policies)
+    pods = plugin.ids[:plugin.n_pods]
+    compared = differ = lab_differ = 0
+    for port, protocol in declared:
+        ours, labs = plugin.matrix(port, protocol).allowed, lab.matrix(port, protocol).allowed
+        for i, src in enumerate(pods):
+            for j, dst in enumerate(pods):
+                if i == j:
+                    continue
+                conn = theirs.get((src, dst))
+                verdict = conn is not None and _admits(conn, port, protocol)
+                compared += 1
+                differ += bool(ours[i, j]) != verdict
+                lab_differ += bool(labs[i, j]) != verdict
+    return {"compared": compared, "disagree": differ, "lab_choice_differs": lab_differ}
+
+
+PAIR = re.compile(r"^(\S+)\[Pod\] => (\S+)\[Pod\] : (.*)$")
+
+
+def _read_nca_pairs(path: Path) -> dict[tuple[str, str], str]:
+    pairs = {}
+    for line in path.read_text().splitlines():
+        match = PAIR.match(line.strip())
+        if match:
+            pairs[(match.group(1), match.group(2))] = match.group(3)
+    return pairs
+
+
+def _admits(connection: str, port: int, protocol: str) -> bool:
+    """Whether an nca connection set (``All connections``, ``{protocols:TCP,dst_ports:80}``...)
+    contains ``port``/``protocol``."""
+    if connection == "All connections":
+        return True
+    for part in re.findall(r"\{([^}]*)\}", connection):
+        fields = dict(kv.split(":", 1) for kv in re.split(r",(?=[a-z_]+:)", part))
+        if protocol not in fields.get("protocols", "TCP,UDP,SCTP").split(","):
+            continue
+        if "dst_ports" not in fields:
+            return True
+        for span in fields["dst_ports"].split(","):
+            low, _, high = span.partition("-")
+            if int(low) <= port <= int(high or low):
+                return True
+    return False
+
+
+# -- the runner --------------------------------------------------------------------------
+
+
+def child(*args: str) -> dict:
+    """Run this script in a fresh interpreter and return the JSON it prints."""
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def import_time() -> dict:
+    """Best of five: seconds to ``import netpol_lab`` in a fresh interpreter, and what it loads."""
+    code = ("import sys, time; t = time.perf_counter(); import netpol_lab; "
+            "d = time.perf_counter() - t; heavy = [m for m in ('numpy', 'pandas', 'matplotlib', "
+            "'ipywidgets', 'yaml') if m in sys.modules]; print(d, ','.join(heavy))")
+    best, heavy = float("inf"), ""
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, cwd=ROOT).stdout.split()
+        best = min(best, float(out[0]))
+        heavy = out[1] if len(out) > 1 else ""
+    return {"import_s": best, "import_loads": heavy or "none of numpy/pandas/matplotlib"}
+
+
+def run_nca(nca: Path, size: int, data: Path, timeout: float, out: Path) -> dict:
+    """Time ``nca --connectivity`` on the same files (pods and namespaces as separate lists)."""
+    command = [str(nca), "--connectivity", str(data / f"policies-{size}.yaml"),
+               "--pod_list", str(data / f"pods-{size}.yaml"),
+               "--ns_list", str(data / f"namespaces-{size}.yaml"),
+               "--output_format", "txt_no_fw_rules", "--file_out", str(out)]
+    t = time.perf_counter()
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"nca_status": f"not finished after {timeout:.0f} s"}
+    wall = time.perf_counter() - t
+    if proc.returncode != 0 or not out.exists():
+        return {"nca_status": f"failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"}
+    reported = re.search(r"Total run time:\s*([\d.]+)", proc.stdout + proc.stderr)
+    return {"nca_status": "ok", "nca_wall_s": wall,
+            "nca_reported_s": float(reported.group(1)) if reported else None,
+            "nca_ignored_pods": (proc.stdout + proc.stderr).count("Ignoring the pod")}
+
+
+def fmt(value: float | None, unit: str = "s") -> str:
+    if value is None:
+        return "–"
+    if unit == "s":
+        if value < 0.01:
+            return f"{value * 1000:.1f} ms"
+        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+    return f"{value:.0f} {unit}"
+
+
+def check(ok: bool) -> str:
+    return "✓ met" if ok else "✗ missed"
+
+
+def write_results(results: list[dict], meta: dict, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.json").write_text(json.dumps({"meta": meta, "sizes": results}, indent=2))
+    rows = [
+        ("Pods / policies / namespaces", lambda r: f"{r['pods']:,} / {r['policies']:,} / "
+         f"{r['namespaces']}"),
+        ("Load YAML (cluster + policies)", lambda r: fmt(r["load_s"])),
+        ("Compile (selectors, peers, isolation)", lambda r: fmt(r["compile_s"])),
+        ("Full matrix, one port (TCP 8080), incl. compile", lambda r: fmt(r["one_port_total_s"])),
+        ("… matrix step only: dedupe / matmul",
+         lambda r: f"{fmt(r['one_port_s'])} / {fmt(r['one_port_matmul_s'])}"),
+        ("All declared ports (compile + one matrix each)",
+         lambda r: f"{fmt(r['declared_ports_s'])} ({r['declared_ports']} ports)"),
+        ("Traffic table rows, streamed (declared ports)",
+         lambda r: f"{r['table_rows']:,} rows in {fmt(r['table_stream_s'])}"),
+        ("Peak memory (process RSS)", lambda r: fmt(r["peak_rss_mb"], "MB")),
+        ("`Scenario(...)` build / one `evaluate`",
+         lambda r: f"{fmt(r['scenario_s'])} / {r['evaluate_us']:.0f} µs"),
+        ("End to end: import + load + all declared ports", lambda r: fmt(r["end_to_end_s"])),
+        ("network-config-analyzer `--connectivity` (wall)",
+         lambda r: fmt(r.get("nca_wall_s")) if r.get("nca_status") == "ok"
+         else r.get("nca_status", "not run")),
+        ("Speed ratio, NCA ÷ ours (end to end)",
+         lambda r: f"{r['nca_wall_s'] / r['end_to_end_s']:.0f}×" if r.get("nca_wall_s")
+         else "–"),
+        ("Pod → pod verdicts compared with NCA: disagreements",
+         lambda r: (f"{r['disagree']:,} of {r['compared']:,} (lab default: "
+                    f"{r['lab_choice_differs']:,}, the ipBlock-on-pod-IP pairs)")
+         if "compared" in r else "–"),
+    ]
+    header = "| | " + " | ".join(f"{r['size']:,} pods" for r in results) + " |"
+    lines = [
+        "# netpol_lab benchmark",
+        "",
+        f"Run {meta['date']} on {meta['machine']}; Python {meta['python']}, numpy "
+        f"{meta['numpy']}, pandas {meta['pandas']}; network-config-analyzer "
+        f"{meta['nca_version']}. Command: `{meta['command']}`.",
+        "",
+        header,
+        "|" + "---|" * (len(results) + 1),
+        *("| " + label + " | " + " | ".join(get(r) for r in results) + " |"
+          for label, get in rows),
+        "",
+        f"`import netpol_lab`: {fmt(meta['import_s'])} (best of 5; heavy modules loaded: "
+        f"{meta['import_loads']}).",
+        "",
+        "## Targets",
+        "",
+    ]
+    by_size = {r["size"]: r for r in results}
+    if 5000 in by_size:
+        r = by_size[5000]
+        lines.append(f"- 5,000 pods, one port, full matrix < 2 s: {fmt(r['one_port_total_s'])} "
+                     f"{check(r['one_port_total_s'] < 2)}; peak memory < 2 GB: "
+                     f"{fmt(r['peak_rss_mb'], 'MB')} {check(r['peak_rss_mb'] < 2048)}")
+    if 1000 in by_size:
+        r = by_size[1000]
+        lines.append(f"- 1,000 pods, one port < 0.2 s: {fmt(r['one_port_total_s'])} "
+                     f"{check(r['one_port_total_s'] < 0.2)}")
+        if r.get("nca_wall_s"):
+            ratio = r["nca_wall_s"] / r["end_to_end_s"]
+            lines.append(f"- ≥ 20× faster than network-config-analyzer at 1,000 pods: "
+                         f"{ratio:.0f}× {check(ratio >= 20)}")
+    lines.append(f"- `import netpol_lab` < 0.5 s: {fmt(meta['import_s'])} "
+                 f"{check(meta['import_s'] < 0.5)}")
+    lines += ["", "![benchmark plot](results.png)", ""]
+    path = folder / "results.md"
+    path.write_text("\n".join(lines))
+    plot(results, folder / "results.png")
+    return path
+
+
+def plot(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["size"] for r in results]
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    series = [
+        ("netpol_lab: one-port matrix (incl. compile)", "one_port_total_s", "matrix", "o", "-"),
+        ("netpol_lab: end to end, all declared ports", "end_to_end_s", "ours", "s", "-"),
+        ("netpol_lab: load YAML", "load_s", "load", "^", ":"),
+    ]
+    for label, key, colour, marker, style in series:
+        ax.plot(sizes, [r[key] for r in results], marker=marker, linestyle=style,
+                color=OKABE_ITO[colour], label=label)
+    nca = [(r["size"], r["nca_wall_s"]) for r in results if r.get("nca_wall_s")]
+    if nca:
+        ax.plot(*zip(*nca, strict=True), marker="X", linestyle="--", color=OKABE_ITO["nca"],
+                label="network-config-analyzer --connectivity")
+        for size, seconds in nca:
+            ours = next(r["end_to_end_s"] for r in results if r["size"] == size)
+            ax.annotate(f"{seconds / ours:.0f}× slower", (size, seconds),
+                        textcoords="offset points", xytext=(6, -4), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(sizes, [f"{s:,}" for s in sizes])
+    ax.set_xlabel("pods (about one policy per five pods)")
+    ax.set_ylabel("seconds (log scale)")
+    ax.set_title("Whole-cluster reachability time")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--nca-sizes", default="100,1000",
+                        help="sizes to run network-config-analyzer on (it takes minutes at "
+                             "1,000 pods); 'none' to skip")
+    parser.add_argument("--nca", type=Path, default=HERE / "out" / "nca-venv" / "bin" / "nca")
+    parser.add_argument("--nca-timeout", type=float, default=1200)
+    parser.add_argument("--data", type=Path, default=HERE / "out")
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--agree", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.data)))
+        return
+    if args.agree:
+        print(json.dumps(agreement(int(args.agree[0]), args.data, Path(args.agree[1]))))
+        return
+
+    sys.path.insert(0, str(HERE))
+    import generate
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    nca_sizes = [] if args.nca_sizes == "none" else [int(s) for s in args.nca_sizes.split(",")]
+    have_nca = args.nca.exists()
+    load = os.getloadavg()
+    results = []
+    for size in sizes:
+        if not (args.data / f"policies-{size}.yaml").exists():
+            generate.write(size, args.data, args.seed)
+        print(f"{size} pods: measuring…", flush=True)
+        result = child("--measure", str(size), "--data", str(args.data))
+        if have_nca and size in nca_sizes:
+            print(f"{size} pods: network-config-analyzer…", flush=True)
+            output = args.data / f"nca-{size}.txt"
+            result.update(run_nca(args.nca, size, args.data, args.nca_timeout, output))
+            if result["nca_status"] == "ok":
+                result.update(child("--agree", str(size), str(output), "--data", str(args.data)))
+        elif not have_nca:
+            result["nca_status"] = f"not installed ({args.nca})"
+        else:
+            result["nca_status"] = "not run (--nca-sizes)"
+        print(json.dumps(result), flush=True)
+        results.append(result)
+
+    import numpy
+    import pandas
+
+    nca_version = "not installed"
+    if have_nca:
+        version = subprocess.run([str(args.nca), "--version"], capture_output=True, text=True)
+        nca_version = (version.stdout + version.stderr).strip().splitlines()[-1] \
+            if (version.stdout + version.stderr).strip() else "unknown version"
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
+                   f"(load average {load[0]:.1f} when the run started: the cores are shared)",
+        "python": platform.python_version(), "numpy": numpy.__version__,
+        "pandas": pandas.__version__, "nca_version": nca_version,
+        "command": "python benchmarks/run.py " + " ".join(argv if argv is not None
+                                                          else sys.argv[1:]),
+        **import_time(),
+    }
+    path = write_results(results, meta, args.results)
+    print(path.read_text())
+
+
+if __name__ == "__main__":
+    main()
