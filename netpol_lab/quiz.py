@@ -63,13 +63,15 @@ STYLE = f"""<style>
   tab-size: 2; }}
 .netpol-exercise-editor textarea {{ white-space: pre; }}
 .netpol-quiz pre {{ background: #f6f6f6; padding: 6px 8px; margin: 4px 0; white-space: pre-wrap;
-  overflow-wrap: anywhere; max-width: 100%; box-sizing: border-box; }}
+  overflow-wrap: break-word; max-width: 100%; box-sizing: border-box; }}
 .netpol-quiz-right {{ border-left: 6px solid {RIGHT_COLOUR}; padding: 4px 10px;
   background: #E4F0F8; }}
 .netpol-quiz-wrong {{ border-left: 6px solid {WRONG_COLOUR}; padding: 4px 10px;
   background: #FBE9DD; }}
 .netpol-quiz-note {{ border-left: 6px solid #999; padding: 4px 10px; background: #f2f2f2; }}
 .netpol-quiz-question {{ font-size: 1.05em; margin: 4px 0; }}
+.netpol-quiz .widget-html-content {{ line-height: 1.45; }}
+.netpol-quiz .widget-html-content p {{ margin: 0.4em 0; }}
 .netpol-quiz-badge {{ display: inline-block; border: 1px solid #888; border-radius: 3px;
   padding: 0 5px; margin-right: 4px; font-size: 0.85em; }}
 </style>"""
