@@ -38,10 +38,14 @@ _EXPORTS = {
     # evaluation
     "Scenario": "engine", "Verdict": "engine", "Connection": "engine", "evaluate": "engine",
     "traffic_table": "table", "traffic_matrix": "table", "diff": "table",
-    "lint": "lint", "LintWarning": "lint",
+    "LintWarning": "lint",
 }
 
-__all__ = sorted(_EXPORTS)
+# The function ``lint`` shares its name with its module; bound eagerly so that importing
+# ``netpol_lab.lint`` anywhere can never replace the function with the module.
+from .lint import lint  # noqa: E402
+
+__all__ = sorted([*_EXPORTS, "lint"])
 
 
 def __getattr__(name: str):
@@ -59,7 +63,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .engine import Connection, Scenario, Verdict, evaluate
     from .errors import InputErrors, NetpolError, ParseError, UnknownEndpointError, ValidationError
-    from .lint import LintWarning, lint
+    from .lint import LintWarning
     from .loader import load, load_cluster, load_policies, read
     from .model import Cluster, ContainerPort, ExternalEndpoint, Namespace, Pod
     from .policy import IPBlock, NetworkPolicy, Peer, PolicyPort, Rule

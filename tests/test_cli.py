@@ -143,3 +143,21 @@ def test_usage_error_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main([])
     assert exc.value.code == 2
+
+
+def test_package_exports_the_lint_function_even_after_its_module_is_imported():
+    """``nl.lint`` stays the function after ``import netpol_lab.lint`` (same name as module)."""
+    code = ("import netpol_lab as nl, netpol_lab.lint, netpol_lab.cli; "
+            "print(callable(nl.lint), nl.lint.__module__)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.split() == ["True", "netpol_lab.lint"]
+
+
+def test_import_is_light():
+    """``import netpol_lab`` loads neither pandas nor matplotlib nor ipywidgets (lazy imports)."""
+    code = ("import sys, netpol_lab; "
+            "print([m for m in ('pandas', 'matplotlib', 'ipywidgets', 'numpy') if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.strip() == "[]"
