@@ -335,3 +335,21 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
     result = check(ex, twice + "---\n" + twice.replace("port: 53", "port: 5353"))
     assert not result.passed
     assert any("defined twice" in n for n in result.notes)
+
+
+INERT = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: selects-nothing, namespace: production}
+spec:
+  podSelector: {matchLabels: {app: no-such-app}}
+  policyTypes: [Ingress, Egress]
+"""
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_check_depends_only_on_the_traffic(exercise_id):
+    """Reordering the documents or adding a policy that selects no pod changes nothing."""
+    ex = EXERCISES[exercise_id]
+    docs = (SOLUTIONS / f"{exercise_id}.yaml").read_text().split("\n---\n")
+    assert check(ex, "\n---\n".join([*reversed(docs), INERT])).passed
