@@ -511,19 +511,9 @@ class ReachabilityMatrix:
         ``open`` (not isolated), ``allowed``, ``denied``, ``n/a`` (that end is
         external) or ``loopback`` (a pod to itself).
         """
-        r = self.reachability
-        p = r.n_pods
         ok = self.egress if direction == "egress" else self.ingress
-        isolated = r.isolated[direction]
-        isolated = isolated[:, None] if direction == "egress" else isolated[None, :]
-        codes = np.where(isolated, np.where(ok, 1, 2), 0).astype(np.int8)
-        if direction == "egress":
-            codes[p:, :] = 3
-        else:
-            codes[:, p:] = 3
-        diagonal = np.arange(p)
-        codes[diagonal, diagonal] = 4
-        return codes
+        return _status_codes(self.reachability, direction, ok,
+                             np.arange(len(self.reachability.endpoints)))
 
     def pairs(self, allowed: bool = True) -> Iterator[tuple[str, str]]:
         """Yield ``(source, destination)`` ids of the allowed (or denied) connections."""
@@ -545,6 +535,23 @@ class ReachabilityMatrix:
             frame.columns.name = "destination"
             self._frame = frame
         return self._frame
+
+
+def _status_codes(r: Reachability, direction: str, ok: np.ndarray,
+                  sources: np.ndarray) -> np.ndarray:
+    """Status codes (into :data:`STATUSES`) of the rows ``sources``, given whether
+    ``direction`` lets each pair through (``ok``: one row per source, every destination)."""
+    p = r.n_pods
+    isolated = r.isolated[direction]
+    isolated = isolated[sources, None] if direction == "egress" else isolated[None, :]
+    codes = np.where(isolated, np.where(ok, 1, 2), 0).astype(np.int8)
+    if direction == "egress":
+        codes[sources >= p, :] = 3
+    else:
+        codes[:, p:] = 3
+    pods = np.nonzero(sources < p)[0]
+    codes[pods, sources[pods]] = 4
+    return codes
 
 
 def reachability(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy] | None = None,
@@ -626,8 +633,12 @@ def iter_table(cluster: Cluster | Scenario | Reachability,
     if per_source == 0 or not r.endpoints:
         yield _empty_table(pd)
         return
-    matrices = [r.matrix(k, method=method) for k in keys]
-    status = {d: [m.status(d) for m in matrices] for d in DIRECTIONS}
+    n = len(r.endpoints)
+    packed = []  # per port: allowed, egress, ingress as bits (n × n/8 bytes each)
+    for k in keys:
+        m = r.matrix(k, method=method)
+        packed.append([np.packbits(a, axis=1) for a in (m.allowed, m.egress, m.ingress)])
+        del m
     ids = pd.CategoricalDtype(r.ids)
     name_categories = sorted(set(names))
     name_position = {name: i for i, name in enumerate(name_categories)}
@@ -646,10 +657,12 @@ def iter_table(cluster: Cluster | Scenario | Reachability,
         block = {name: np.empty((len(src), per_source), dtype=np.int8)
                  for name in ("allowed", "egress", "ingress")}
         for k, columns in enumerate(by_key):
-            rows, cols = src[:, None], dst[columns][None, :]
-            block["allowed"][:, columns] = matrices[k].allowed[rows, cols]
-            block["egress"][:, columns] = status["egress"][k][rows, cols]
-            block["ingress"][:, columns] = status["ingress"][k][rows, cols]
+            allowed, egress, ingress = (np.unpackbits(bits[src], axis=1, count=n).astype(bool)
+                                        for bits in packed[k])
+            cols = dst[columns]
+            block["allowed"][:, columns] = allowed[:, cols]
+            block["egress"][:, columns] = _status_codes(r, "egress", egress, src)[:, cols]
+            block["ingress"][:, columns] = _status_codes(r, "ingress", ingress, src)[:, cols]
         keep = np.ones((len(src), per_source), dtype=bool)
         keep[src >= p] = dst[None, :] < p  # external → external is not a connection
         keep = keep.ravel()
