@@ -710,9 +710,14 @@ def get_exercise(exercise_id: str, directory: str | os.PathLike | None = None) -
     exercises = load_exercises(directory)
     if exercise_id in exercises:
         return exercises[exercise_id]
-    close = [i for i in exercises if exercise_id and exercise_id in i]
-    raise ExerciseError(f"there is no exercise {exercise_id!r}",
-                        expected="one of " + ", ".join(close or exercises))
+    import difflib
+
+    close = [i for i in exercises if exercise_id and exercise_id in i] or (
+        difflib.get_close_matches(str(exercise_id), list(exercises), n=3, cutoff=0.75))
+    expected = (f"one of {', '.join(close)}" if close else
+                f"the id of one of the {len(exercises)} exercises (`netpol-lab exercises list` "
+                "lists them)")
+    raise ExerciseError(f"there is no exercise {exercise_id!r}", expected=expected)
 
 
 # --- consistency -------------------------------------------------------------------------
