@@ -9,7 +9,10 @@ the comm channel, the frontend's rendering of our HTML and classes).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -26,6 +29,26 @@ from netpol_lab.widgets import Playground
 playground = Playground(nl.article_yaml("api-ingress"))
 playground.destination_filter.value = "production/api"
 playground"""
+# the same with a debounce, and a probe label counting evaluations
+DEBOUNCED = """\
+import ipywidgets as widgets
+import netpol_lab as nl
+from netpol_lab.widgets import Playground
+
+probe = widgets.Label()
+probe.add_class("probe")
+
+
+class Probe(Playground):
+    evaluations = 0
+
+    def update(self):
+        super().update()
+        self.evaluations += 1
+        probe.value = f"evaluations: {self.evaluations}"
+
+
+widgets.VBox([probe, Probe(nl.article_yaml("api-ingress"), debounce=0.5)])"""
 # one more ingress rule, typed key by key at the end of the editor
 TYPED = """\
     - from:
@@ -55,10 +78,13 @@ def write_notebook(lab, name: str, source: str) -> str:
     return name
 
 
-def test_typing_a_rule_turns_a_denied_connection_allowed(lab, browser) -> None:
-    from playwright.sync_api import expect
+@contextmanager
+def running_notebook(lab, browser, source: str) -> Iterator[tuple[Any, list[str]]]:
+    """Open a one-cell notebook in JupyterLab, wait for the kernel, run it; yield the page.
 
-    name = write_notebook(lab, "playground.ipynb", SETUP)
+    Also yields the list that collects uncaught page errors.
+    """
+    name = write_notebook(lab, "playground.ipynb", source)
     # tall enough that the whole playground is visible for the screenshot
     context = browser.new_context(viewport={"width": 1400, "height": 1800})
     page = context.new_page()
@@ -73,16 +99,30 @@ def test_typing_a_rule_turns_a_denied_connection_allowed(lab, browser) -> None:
                       "{ jupyterapp.commands.execute('application:toggle-left-area'); } }")
         # do not await the command's promise: it never settles if a dialog opens
         page.evaluate("() => { jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        yield page, errors
+    finally:
+        context.close()
 
+
+def type_rule(page) -> None:
+    """Click into the policy editor, go to its end and type TYPED key by key."""
+    editor = page.locator(".netpol-editor textarea")
+    editor.click()
+    page.keyboard.press("Control+End")
+    editor.press_sequentially(TYPED, delay=15)
+
+
+def test_typing_a_rule_turns_a_denied_connection_allowed(lab, browser) -> None:
+    from playwright.sync_api import expect
+
+    with running_notebook(lab, browser, SETUP) as (page, errors):
         editor = page.locator(".netpol-editor textarea")
         expect(editor).to_be_visible()
         row = page.locator(ROW)
         expect(row).to_have_text("✗ denied")
         expect(page.locator(".netpol-status")).to_contain_text("1 policy · 192 connections")
 
-        editor.click()
-        page.keyboard.press("Control+End")
-        editor.press_sequentially(TYPED, delay=15)
+        type_rule(page)
 
         expect(row).to_have_text("✓ allowed")
         tr = page.locator('.netpol-table tr[data-key="production/mobile-bff|production/api|8080|TCP"]')
@@ -106,5 +146,27 @@ def test_typing_a_rule_turns_a_denied_connection_allowed(lab, browser) -> None:
         shot = OUTPUT / "playground.png"
         page.locator(".netpol-playground").screenshot(path=str(shot))
         assert shot.stat().st_size > 10_000
-    finally:
-        context.close()
+
+
+def test_debounced_typing_evaluates_once_and_matrix_view_renders(lab, browser) -> None:
+    """With ``debounce`` in a live kernel, a typed rule costs a few evaluations, not one per key.
+
+    It also proves that the pictures reach the browser: the Matrix tab shows a PNG.
+    """
+    from playwright.sync_api import expect
+
+    with running_notebook(lab, browser, DEBOUNCED) as (page, errors):
+        probe = page.locator(".probe")
+        expect(probe).to_have_text("evaluations: 1")
+        type_rule(page)
+        expect(page.locator(ROW)).to_have_text("✓ allowed")
+        count = int(probe.inner_text().split(": ")[1])
+        assert 2 <= count <= 6, f"{count} evaluations for {len(TYPED)} keystrokes"
+
+        page.locator(".netpol-views .lm-TabBar-tab", has_text="Matrix").click()
+        image = page.locator("img.netpol-matrix")
+        expect(image).to_be_visible()
+        page.wait_for_function("() => { const i = document.querySelector('img.netpol-matrix');"
+                               " return i && i.complete && i.naturalWidth > 300; }")
+        expect(page.locator(".jp-Dialog")).to_have_count(0)
+        assert not errors, errors
