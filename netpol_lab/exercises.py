@@ -89,11 +89,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NetpolError
 from .model import Cluster, Pod
 from .policy import NetworkPolicy
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from .engine import Scenario, Verdict
+    from .lint import LintWarning
 
 TOPICS = ("ingress", "egress", "selectors", "empty-selectors", "ipblock", "ports",
           "policy-types", "least-privilege", "debugging")
@@ -244,7 +248,7 @@ class WrongConnection:
 
     requirement: Requirement
     actual: bool
-    verdict: Any
+    verdict: Verdict
 
     @property
     def expected(self) -> bool:
@@ -310,7 +314,7 @@ class CheckResult:
     checked: int = 0
     notes: tuple[str, ...] = ()
     attempt: int = 1
-    warnings: tuple = ()
+    warnings: tuple[LintWarning, ...] = ()
 
     @property
     def status(self) -> str:
@@ -672,7 +676,8 @@ def load_exercises(directory: str | os.PathLike | None = None) -> dict[str, Exer
 
     Returns a dict id → :class:`Exercise`, sorted by topic (in :data:`TOPICS`
     order), then id. Raises :class:`ExerciseError` for a missing directory or
-    an invalid file, naming the file and the field.
+    an invalid file, naming the file and the field. The default folder is
+    read once per session; an explicit ``directory`` is read on every call.
     """
     if directory is None:
         return dict(_load_default(str(exercises_dir())))
@@ -878,7 +883,7 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
                        attempt, _lint(scenario, policies))
 
 
-def _lint(scenario: Any, policies: list[NetworkPolicy]) -> tuple:
+def _lint(scenario: Scenario, policies: list[NetworkPolicy]) -> tuple[LintWarning, ...]:
     """Lint warnings about the answer's own policies (the given ones are the exercise's)."""
     from .lint import lint
 
