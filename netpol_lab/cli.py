@@ -8,7 +8,7 @@
     netpol-lab exercises list [--topic T] [--difficulty D] [--format F]
     netpol-lab exercises show ID [--starter]
     netpol-lab exercises validate [--solutions DIR]
-    netpol-lab exercises check ID FILE [--attempt N] [--format text|markdown]
+    netpol-lab exercises check ID FILE [--attempt N] [--format text|markdown|json]
     netpol-lab grade SUBMISSIONS_DIR [--out DIR] [--exercise ID]...
 
 Without ``--cluster`` the course's default cluster is used; a policies file
@@ -194,7 +194,11 @@ def _exercises(args: argparse.Namespace, out: TextIO) -> int:
                   f"`netpol-lab exercises check {ex.id} FILE`):\n\n{ex.starter}")
         return 0
     result = check(ex, _path(args.file), attempt=args.attempt)
-    out.write(result.summary(args.format))
+    if args.format == "json":
+        json.dump(result.to_dict(), out, indent=2)
+        out.write("\n")
+    else:
+        out.write(result.summary(args.format))
     return 0 if result.passed else 1
 
 
@@ -300,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("file", help="your policy YAML ('-' reads stdin)")
     q.add_argument("--attempt", type=int, default=1,
                    help="which attempt this is: later attempts get more precise hints")
-    q.add_argument("--format", choices=("text", "markdown"), default="text")
+    q.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     exercises_dir(q)
     p.set_defaults(run=_exercises)
 

@@ -338,6 +338,27 @@ class CheckResult:
             shown += f"; and {n - REASON_LIMIT} more"
         return f"{n} of {self.checked} connection{'s' * (self.checked != 1)} wrong: {shown}"
 
+    def to_dict(self) -> dict:
+        """The result as plain data (for JSON output and automated grading).
+
+        Examples
+        --------
+        >>> ex = get_exercise("ports-01-one-port")
+        >>> data = check(ex, ex.starter).to_dict()
+        >>> data["status"], data["checked"], data["wrong"][0]["connection"]
+        ('failed', 6, 'production/frontend -> production/api 8080/TCP')
+        """
+        return {
+            "exercise": self.exercise.id, "status": self.status, "passed": self.passed,
+            "checked": self.checked, "reason": self.reason, "attempt": self.attempt,
+            "wrong": [{"connection": w.connection, "expected": "allowed" if w.expected
+                       else "denied", "actual": "allowed" if w.actual else "denied",
+                       "reason": w.reason, "explanation": w.explanation} for w in self.wrong],
+            "problems": [e.to_dict() for e in self.problems],
+            "hint": self.hint, "notes": list(self.notes),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
     def summary(self, fmt: str = "text", explained: int = 5) -> str:
         """The feedback as ``text`` or ``markdown``: verdict, each wrong connection, hint.
 

@@ -151,3 +151,23 @@ def test_show_prints_an_inline_cluster(capsys):
     assert "This exercise's own cluster:\nnamespaces:\n  shop: kubernetes.io/metadata.name=shop, " \
            "team=shop\n" in out
     assert "  card-gateway  198.51.100.7  ports 443/TCP\n" in out
+
+
+def test_check_json_for_automated_grading(capsys, tmp_path):
+    answer = tmp_path / "answer.yaml"
+    answer.write_text(load_exercises()["ports-02-dns-udp-and-tcp"].starter)
+    code, out, _ = run(capsys, "exercises", "check", "ports-02-dns-udp-and-tcp", str(answer),
+                       "--format", "json")
+    data = json.loads(out)
+    assert code == 1
+    assert (data["status"], data["passed"], data["checked"]) == ("failed", False, 6)
+    first = data["wrong"][0]
+    assert first["connection"] == "production/api -> kube-system/coredns 53/UDP"
+    assert (first["expected"], first["actual"]) == ("allowed", "denied")
+    assert first["explanation"].startswith("production/api → kube-system/coredns on UDP 53: DENIED")
+    answer.write_text("kind: [")
+    code, out, _ = run(capsys, "exercises", "check", "ports-02-dns-udp-and-tcp", str(answer),
+                       "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["status"] == "invalid"
+    assert data["problems"][0]["kind"] == "ParseError"
