@@ -87,6 +87,8 @@ tr.netpol-changed td.netpol-change {{ font-weight: bold; }}
 .netpol-problems ul, .netpol-changes ul {{ margin: 2px 0; padding-left: 20px; }}
 .netpol-problems pre, .netpol-explain pre {{ margin: 2px 0; white-space: pre-wrap;
   font-size: 12px; }}
+.netpol-cluster table {{ table-layout: fixed; }}
+.netpol-isolated {{ background: #F3DCE9; border-left: 5px solid {PALETTE["isolated"]}; }}
 .netpol-chip {{ display: inline-block; background: #eee; border-radius: 3px; padding: 0 4px;
   margin: 1px; font-family: monospace; font-size: 11px; }}
 </style>"""
