@@ -63,7 +63,7 @@ STYLE = f"""<style>
   tab-size: 2; }}
 .netpol-exercise-editor textarea {{ white-space: pre; }}
 .netpol-quiz pre {{ background: #f6f6f6; padding: 6px 8px; margin: 4px 0; white-space: pre-wrap;
-  overflow-wrap: break-word; max-width: 100%; box-sizing: border-box; }}
+  overflow-wrap: break-word; word-break: normal; max-width: 100%; box-sizing: border-box; }}
 .netpol-quiz-right {{ border-left: 6px solid {RIGHT_COLOUR}; padding: 4px 10px;
   background: #E4F0F8; }}
 .netpol-quiz-wrong {{ border-left: 6px solid {WRONG_COLOUR}; padding: 4px 10px;
