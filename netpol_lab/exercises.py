@@ -680,16 +680,13 @@ def exercises_dir() -> Path:
     """Where the course's exercises live.
 
     ``$NETPOL_LAB_EXERCISES`` when set; otherwise the repository's top-level
-    ``exercises/`` folder next to the package, or, when the package is
-    installed without the repository, the copy in its ``data/exercises``.
+    ``exercises/`` folder next to the package (the course is used from a
+    checkout, installed in editable mode by ``scripts/setup``).
     """
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
-    here = Path(__file__).resolve().parent
-    repository = here.parent / "exercises"
-    packaged = here / "data" / "exercises"
-    return packaged if not repository.is_dir() and packaged.is_dir() else repository
+    return Path(__file__).resolve().parent.parent / "exercises"
 
 
 def load_exercises(directory: str | os.PathLike | None = None) -> dict[str, Exercise]:
