@@ -389,9 +389,9 @@ def plot(results: list[dict], path: Path) -> None:
     for label, key, colour, marker, style in series:
         ax.plot(sizes, [r[key] for r in results], marker=marker, linestyle=style,
                 color=OKABE_ITO[colour], label=label)
-    for key, label, marker, style in (
-            ("nca_pairs_s", "network-config-analyzer, all pairs", "X", "--"),
-            ("nca_default_s", "network-config-analyzer, default output", "P", "-.")):
+    for key, label, marker, style, offset in (
+            ("nca_pairs_s", "network-config-analyzer, all pairs", "X", "--", (8, -10)),
+            ("nca_default_s", "network-config-analyzer, default output", "P", "-.", (8, 2))):
         nca = [(r["size"], r[key]) for r in results if r.get(key)]
         if not nca:
             continue
@@ -400,7 +400,7 @@ def plot(results: list[dict], path: Path) -> None:
         for size, seconds in nca:
             ours = next(r["end_to_end_s"] for r in results if r["size"] == size)
             ax.annotate(f"{seconds / ours:.0f}× ours", (size, seconds),
-                        textcoords="offset points", xytext=(6, -4), fontsize=8)
+                        textcoords="offset points", xytext=offset, fontsize=8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(sizes, [f"{s:,}" for s in sizes])
