@@ -55,13 +55,14 @@ True
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import Scenario, resolve_port
+from .engine import Scenario, Verdict, resolve_port
+from .errors import UnknownEndpointError
 from .model import Cluster, ContainerPort, Endpoint
 from .policy import IPBlock, NetworkPolicy, Peer, PolicyPort
 from .selectors import LabelSelector
@@ -85,7 +86,7 @@ class _LabelIndex:
     which also match objects lacking the key, as section 5 requires).
     """
 
-    def __init__(self, label_sets: Sequence[dict[str, str] | Any]) -> None:
+    def __init__(self, label_sets: Sequence[Mapping[str, str]]) -> None:
         self.size = len(label_sets)
         pairs: dict[tuple[str, str], list[int]] = {}
         keys: dict[str, list[int]] = {}
@@ -239,7 +240,7 @@ class Reachability:
 
         # distinct pod label sets, and each pod's namespace, as indices
         classes: dict[frozenset, int] = {}
-        label_sets: list[Any] = []
+        label_sets: list[Mapping[str, str]] = []
         pod_class = np.empty(self.n_pods, dtype=np.intp)
         for i, pod in enumerate(pods):
             key = frozenset(pod.labels.items())
@@ -260,7 +261,6 @@ class Reachability:
         self._selects = np.zeros((len(self.policies), self.n_pods), dtype=bool)
         self.isolated = {d: np.zeros(n, dtype=bool) for d in DIRECTIONS}
         self._rules: dict[str, list[_Rule]] = {d: [] for d in DIRECTIONS}
-        self._isolating_policies: dict[str, list[int]] = {d: [] for d in DIRECTIONS}
         for k, policy in enumerate(self.policies):
             selected = self._selected(policy)
             self._selects[k] = selected
@@ -269,7 +269,6 @@ class Reachability:
                             else policy.affects_ingress)
                 if not in_force:
                     continue
-                self._isolating_policies[direction].append(k)
                 self.isolated[direction][:self.n_pods] |= selected
                 for i, rule in enumerate(policy.rules(direction)):
                     self._rules[direction].append(_Rule(
@@ -429,8 +428,18 @@ class Reachability:
         return self._scenario
 
     def index(self, endpoint: str | Endpoint) -> int:
-        """Row/column of an endpoint given by id, name or IP (as ``Cluster.endpoint``)."""
-        return self._position[self.cluster.endpoint(endpoint).id]
+        """Row/column of an endpoint given by id, name or IP (as ``Cluster.endpoint``).
+
+        Raises :class:`~netpol_lab.errors.UnknownEndpointError` for an address
+        that is not one of the cluster's endpoints.
+        """
+        found = self.cluster.endpoint(endpoint)
+        if found.id not in self._position:
+            raise UnknownEndpointError(
+                f"{found.id} is not an endpoint of this cluster, so the matrix has no row for it",
+                expected="namespace/pod or the name of one of the cluster's external endpoints; "
+                "Scenario.evaluate answers for any IP")
+        return self._position[found.id]
 
 
 def _boolean_product(left: np.ndarray, right: np.ndarray, method: str,
@@ -501,7 +510,7 @@ class ReachabilityMatrix:
         r = self.reachability
         return bool(self.allowed[r.index(source), r.index(destination)])
 
-    def verdict(self, source: str | Endpoint, destination: str | Endpoint):
+    def verdict(self, source: str | Endpoint, destination: str | Endpoint) -> Verdict:
         """The full :class:`~netpol_lab.engine.Verdict` of one pair, with its explanation."""
         return self.reachability.scenario.evaluate(source, destination, self.port, self.protocol)
 
@@ -572,7 +581,8 @@ def reachability(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy] 
 # -- the traffic table, in chunks ------------------------------------------------------
 
 
-def _table_plan(r: Reachability, ports: Sequence[tuple[int, str]] | None):
+def _table_plan(r: Reachability, ports: Sequence[tuple[int, str]] | None
+                ) -> tuple[np.ndarray, np.ndarray, list[str], list[tuple[int, str]]]:
     """The table's destination side in row order: (destination, port key, port name) arrays."""
     keys: dict[tuple[int, str], int] = {}
     dst, key, names = [], [], []

@@ -227,3 +227,16 @@ spec:
     assert not plugin.allowed_between("production/frontend", "production/api")
     outside = cluster.externals[0].id
     assert plugin.allowed_between(outside, "production/api")
+
+
+def test_pairs_and_unknown_endpoints(cluster):
+    """``pairs`` lists the allowed (or denied) connections; an unknown address is a clear error."""
+    policy = [nl.article_policies()["api-ingress"]]
+    m = reachability(cluster, policy, port=8080)
+    allowed, denied = set(m.pairs()), set(m.pairs(allowed=False))
+    assert ("production/frontend", "production/api") in allowed
+    assert ("monitoring/prometheus", "production/api") in denied
+    assert not allowed & denied
+    assert len(allowed) + len(denied) == int(m.connections.sum())
+    with pytest.raises(nl.UnknownEndpointError, match="not an endpoint of this cluster"):
+        m.allowed_between("192.0.2.77", "production/api")
