@@ -279,8 +279,22 @@ def changes_html(changes: pd.DataFrame | None, limit: int = 12) -> str:
             f"{_e(summary)}</div><ul>{''.join(items)}</ul>")
 
 
+def _in_live_kernel() -> bool:
+    """True inside a running IPython kernel (a notebook), where waiting for quiet helps."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 class _Debouncer:
-    """Call ``func`` after ``delay`` seconds of quiet when an event loop runs, else at once."""
+    """Call ``func`` after ``delay`` seconds of quiet inside a live kernel, else at once.
+
+    Outside a kernel (tests, scripts) there is nobody typing, and an asyncio loop that
+    happens to run in the same thread (Playwright's sync API keeps one) must not delay work.
+    """
 
     def __init__(self, delay: float, func: Callable[[], None]) -> None:
         self.delay = delay
@@ -288,7 +302,7 @@ class _Debouncer:
         self._handle: asyncio.TimerHandle | None = None
 
     def __call__(self) -> None:
-        if self.delay <= 0:
+        if self.delay <= 0 or not _in_live_kernel():
             self.func()
             return
         try:

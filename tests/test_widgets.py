@@ -288,3 +288,16 @@ def test_cluster_view_accepts_policy_objects_and_shows_bad_yaml():
     bad = ClusterView(policies="spec: [")
     assert bad.problems and "not valid yet" in bad.content.value
     assert "namespace production" in bad.content.value
+
+
+def test_views_draw_at_once_outside_a_kernel_even_when_an_event_loop_runs():
+    """Debouncing is for a live kernel only: a loop running in the thread (as Playwright's
+    sync API leaves one) must not defer the matrix outside a kernel."""
+    import asyncio
+
+    async def open_matrix() -> bytes:
+        playground = Playground(nl.article_yaml("api-ingress"))
+        playground.views.selected_index = 1
+        return bytes(playground.matrix_image.value)
+
+    assert asyncio.run(open_matrix()).startswith(b"\x89PNG")
