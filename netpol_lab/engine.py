@@ -72,6 +72,7 @@ class RuleCheck:
     index: int
     peer_index: int | None
     port_index: int | None
+    remote: Endpoint | None = None
 
     @property
     def peer_matches(self) -> bool:
@@ -108,8 +109,11 @@ class RuleCheck:
             peer = (f"{key}[{self.peer_index}] matches "
                     f"({rule.peers[self.peer_index].describe(self.policy.namespace)})")
         else:
-            peer = "peer does not match" if len(rule.peers) == 1 else (
-                f"none of its {len(rule.peers)} peers match")
+            who = describe_endpoint(self.remote) if self.remote is not None else "the other end"
+            items = [f"{key}[{j}] is {p.describe(self.policy.namespace)}"
+                     for j, p in enumerate(rule.peers)]
+            peer = (f"peer does not match {who}: {items[0]}" if len(items) == 1
+                    else f"no peer matches {who}: " + ", ".join(items))
         if self.port_index is None:
             port = "no 'ports', so every port matches"
         elif self.port_index >= 0:
@@ -256,6 +260,14 @@ class Verdict:
         return self.explain()
 
 
+def describe_endpoint(endpoint: Endpoint) -> str:
+    """An endpoint with what peers look at: ``staging/frontend (app=frontend, namespace staging, ...)``."""
+    if not isinstance(endpoint, Pod):
+        return f"{endpoint.id} ({endpoint.ip}, outside the cluster)"
+    labels = ",".join(f"{k}={v}" for k, v in endpoint.labels.items()) or "no labels"
+    return f"{endpoint.id} ({labels}, namespace {endpoint.namespace}, IP {endpoint.ip})"
+
+
 def peer_matches(peer: Peer, policy_namespace: str, remote: Endpoint, cluster: Cluster) -> bool:
     """Whether ``remote`` is one of the endpoints ``peer`` describes (section 4).
 
@@ -355,7 +367,7 @@ class Scenario:
                                                                           self.cluster))
                 ports = _first(rule.ports,
                                lambda e: port_matches(e, port, protocol, destination))
-                checks.append(RuleCheck(policy, direction, i, peer, ports))
+                checks.append(RuleCheck(policy, direction, i, peer, ports, remote))
         return DirectionVerdict(direction, local, True, policies, tuple(checks))
 
     def evaluate(self, source: Endpoint | str, destination: Endpoint | str, port: int | str,

@@ -12,6 +12,7 @@ The default that trips most people is computed here, in
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -470,6 +471,10 @@ def _named_port(value: str, path: tuple) -> str:
         fields.fail(path, f"the port {value!r} is quoted, so it reads as a port *name*, "
                     "and a port name needs a letter", f"an unquoted number: port: {value.strip()}",
                     f"ports:\n  - protocol: TCP\n    port: {value.strip()}")
+    if re.fullmatch(r"[0-9]+(\.[0-9]*)?e[-+]?[0-9]+", value.strip()):
+        fields.fail(path, f"the port {value!r} reads as a number in scientific notation, "
+                    "which is neither a port number nor a port name",
+                    "a whole number from 1 to 65535, or a port name", PORT_EXAMPLE)
     if len(value) > 15 or not fields.PORT_NAME.match(value) or "--" in value or not any(
         c.isalpha() for c in value
     ):

@@ -47,7 +47,9 @@ def test_explain_allowed_and_denied(capsys, ingress_file):
                        "--policies", ingress_file)
     assert code == 0
     assert "DENIED" in out.splitlines()[0]
-    assert "✗ api-ingress rule 1 (spec.ingress[0]): peer does not match; port matches" in out
+    assert ("✗ api-ingress rule 1 (spec.ingress[0]): peer does not match staging/frontend "
+            "(app=frontend,tier=web, namespace staging, IP 10.244.2.10): from[0] is pods "
+            "app=frontend in namespace production; port matches (TCP 8080)") in out
 
 
 def test_explain_named_port_and_json(capsys, ingress_file):

@@ -133,11 +133,13 @@ def test_egress_explanation_lists_every_rule(policy, verdict):
     assert v.explain().splitlines() == [
         "production/api → partner-api on TCP 443: ALLOWED",
         "  egress at production/api: isolated by api-egress; ALLOWED",
-        "    - ✗ api-egress rule 1 (spec.egress[0]): peer does not match; port does not match "
-        "(TCP 5432)",
+        "    - ✗ api-egress rule 1 (spec.egress[0]): peer does not match partner-api "
+        "(203.0.113.10, outside the cluster): to[0] is pods app=database in namespace "
+        "production; port does not match (TCP 5432)",
         "    - ✓ api-egress rule 2 (spec.egress[1]): to[0] matches (IPs in 203.0.113.0/24); "
         "port matches (TCP 443)",
-        "    - ✗ api-egress rule 3 (spec.egress[2]): peer does not match; port does not match "
-        "(UDP 53)",
+        "    - ✗ api-egress rule 3 (spec.egress[2]): peer does not match partner-api "
+        "(203.0.113.10, outside the cluster): to[0] is every pod in namespaces "
+        "kubernetes.io/metadata.name=kube-system; port does not match (UDP 53)",
         "  ingress at partner-api: not checked, it is outside the cluster and has no policies",
     ]

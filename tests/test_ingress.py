@@ -188,3 +188,15 @@ def test_policy_without_namespace_lives_in_default(allowed):
     assert p.namespace == "default"
     assert allowed(p, "other/b", "default/a", 80, cluster=cluster) is False
     assert allowed(p, "default/a", "other/b", 80, cluster=cluster) is True
+
+
+def test_denied_explanation_describes_the_peers_that_did_not_match():
+    """§4, explanations: a rule whose peers fail names the other end (labels, namespace) and
+    what each ``from`` item asks for, so AND/OR mistakes can be read off the explanation."""
+    v = nl.evaluate(nl.default_cluster(), nl.load_policies(nl.article_yaml("api-or")),
+                    "staging/frontend", "production/api", 8080)
+    assert v.ingress.checks[0].describe() == (
+        "api-or rule 1 (spec.ingress[0]): no peer matches staging/frontend (app=frontend,"
+        "tier=web, namespace staging, IP 10.244.2.10): from[0] is pods app=frontend in namespace "
+        "production, from[1] is every pod in namespaces name=monitoring; no 'ports', so every "
+        "port matches")

@@ -196,3 +196,13 @@ def test_empty_port_item_means_every_tcp_port(policy, allowed, protocols_cluster
     assert p.ingress[0].ports == (nl.PolicyPort("TCP", None, None),)
     assert allowed(p, "x/client", "x/server", 81, "TCP", cluster=protocols_cluster) is True
     assert allowed(p, "x/client", "x/server", 81, "UDP", cluster=protocols_cluster) is False
+
+
+def test_scientific_notation_port_is_rejected():
+    """§8: ``port: 1e400`` is read by YAML as a string, but it is no port name (the API server
+    reads it as a number and refuses it): a clear error, not a named port."""
+    with pytest.raises(nl.ValidationError) as err:
+        nl.load_policies("kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n"
+                         "  ingress:\n    - ports: [{port: 1e400}]\n")
+    assert err.value.path == "spec.ingress[0].ports[0].port"
+    assert "scientific notation" in err.value.message
