@@ -193,20 +193,20 @@ def _only_through_exists_peers(verdict, cluster) -> bool:
     return found
 
 
-PAIR = re.compile(r"^(\S+)\[Pod\] => (\S+)\[Pod\] : (.*)$")
+PAIR = re.compile(r"(\S+)\[Pod\] => (\S+)\[Pod\] : (All connections|\{[^}]*\}(?:,\{[^}]*\})*)")
 
 
 def _read_nca_pairs(path: Path) -> dict[tuple[str, str], str]:
     """``(source, destination) → connection set`` from nca's ``txt_no_fw_rules`` output.
 
-    nca may list one pair on several lines (one per connection set); they are joined.
+    nca may list one pair on several lines (one per connection set); they are joined. It
+    sometimes starts a line right after the previous one without a line break, so records
+    are found by their shape, not by line.
     """
     pairs: dict[tuple[str, str], str] = {}
-    for line in path.read_text().splitlines():
-        match = PAIR.match(line.strip())
-        if match:
-            key = (match.group(1), match.group(2))
-            pairs[key] = f"{pairs[key]} {match.group(3)}" if key in pairs else match.group(3)
+    for match in PAIR.finditer(path.read_text()):
+        key = (match.group(1), match.group(2))
+        pairs[key] = f"{pairs[key]} {match.group(3)}" if key in pairs else match.group(3)
     return pairs
 
 
