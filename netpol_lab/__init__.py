@@ -38,6 +38,8 @@ _EXPORTS = {
     # evaluation
     "Scenario": "engine", "Verdict": "engine", "Connection": "engine", "evaluate": "engine",
     "traffic_table": "table", "traffic_matrix": "table", "diff": "table",
+    "Reachability": "reachability", "iter_table": "reachability",
+    "explain_rows": "reachability",
     "LintWarning": "lint",
 }
 
@@ -67,6 +69,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .loader import load, load_cluster, load_policies, read
     from .model import Cluster, ContainerPort, ExternalEndpoint, Namespace, Pod
     from .policy import IPBlock, NetworkPolicy, Peer, PolicyPort, Rule
+    from .reachability import Reachability, explain_rows, iter_table
     from .scenarios import article_policies, article_yaml, default_cluster
     from .selectors import LabelSelector, Requirement
     from .table import diff, traffic_matrix, traffic_table
