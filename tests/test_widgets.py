@@ -300,4 +300,9 @@ def test_views_draw_at_once_outside_a_kernel_even_when_an_event_loop_runs():
         playground.views.selected_index = 1
         return bytes(playground.matrix_image.value)
 
-    assert asyncio.run(open_matrix()).startswith(b"\x89PNG")
+    # A thread of its own, since this thread may already run a loop (Playwright's).
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        png = pool.submit(asyncio.run, open_matrix()).result()
+    assert png.startswith(b"\x89PNG")
