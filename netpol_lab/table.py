@@ -243,6 +243,6 @@ def diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         change.get((b, a), "added" if b == "absent" else "removed")
         for b, a in zip(merged["before"], merged["after"], strict=False)
     ]
-    merged["reason"] = merged["reason"].fillna("")
+    merged["reason"] = merged["reason"].astype(object).fillna("")  # may be categorical
     out = merged[[*KEY, "before", "after", "change", "reason"]]
     return out.sort_values(KEY).reset_index(drop=True)
