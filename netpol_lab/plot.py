@@ -239,7 +239,7 @@ def _edges(scenario: Scenario, port: int | str | None, protocol: str) -> dict[tu
 def plot_diagram(scenario_or_cluster: Cluster | Scenario | None = None,
                  policies: PoliciesArg = None, port: int | str | None = None,
                  protocol: str = "TCP", show_denied: bool = False, max_edges: int = 200,
-                 ax: Axes | None = None) -> Figure:
+                 governed_only: bool = False, ax: Axes | None = None) -> Figure:
     """Namespaces as boxes, pods and external endpoints as nodes, allowed connections as arrows.
 
     Parameters
@@ -258,6 +258,10 @@ def plot_diagram(scenario_or_cluster: Cluster | Scenario | None = None,
         When more arrows than this would be drawn, leave out the *open* ones
         (neither end isolated, so no policy is involved) and say how many were
         left out in the title: a large open cluster is otherwise a hairball.
+    governed_only : bool
+        Draw only the connections a policy governs (the source isolated for
+        egress or the destination for ingress), so the paths your policies
+        decide stand out from the traffic nobody restricted.
     ax : matplotlib Axes, optional
 
     Returns
@@ -314,7 +318,7 @@ def plot_diagram(scenario_or_cluster: Cluster | Scenario | None = None,
     edges = {pair: allowed for pair, allowed in _edges(scenario, port, protocol).items()
              if allowed or show_denied}
     hidden = 0
-    if len(edges) > max_edges:
+    if governed_only or len(edges) > max_edges:
         governed = {pair: allowed for pair, allowed in edges.items()
                     if _governed(scenario, cluster.endpoint(pair[0]), cluster.endpoint(pair[1]))}
         hidden = len(edges) - len(governed)

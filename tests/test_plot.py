@@ -201,3 +201,15 @@ def test_bad_yaml_raises_a_netpol_error():
     """The plot functions are strict: bad YAML raises a learner-readable NetpolError."""
     with pytest.raises(nl.NetpolError):
         plot.plot_matrix(None, "kind: NetworkPolicy\nmetadata: {name: x}\nspec: {podSelector: 3}")
+
+
+def test_diagram_governed_only_leaves_out_unrestricted_traffic():
+    """``governed_only`` draws just the arrows a policy decides and says how many it left out."""
+    policies = [nl.article_policies()["api-ingress"]]
+    full = plot.plot_diagram(None, policies, port=8080)
+    governed = plot.plot_diagram(None, policies, port=8080, governed_only=True)
+    arrows = [len([t for t in fig.axes[0].texts if getattr(t, "arrow_patch", None) is not None])
+              for fig in (full, governed)]
+    # into the isolated api only frontend is allowed on 8080; every other arrow is unrestricted
+    assert arrows[1] == 1 and arrows[0] > 50
+    assert "not drawn" in governed.axes[0].get_title()
