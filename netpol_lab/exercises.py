@@ -907,7 +907,7 @@ def _lint(scenario: Scenario, policies: list[NetworkPolicy]) -> tuple[LintWarnin
 
     own = {p.id for p in policies}
     try:
-        return tuple(w for w in lint(scenario.cluster, scenario.policies) if w.policy in own)
+        return tuple(w for w in lint(scenario) if w.policy in own)
     except Exception:  # lint only adds advice: a failure in it must not fail a check
         return ()
 

@@ -76,10 +76,11 @@ class LintWarning:
 
 
 class _Linter:
-    def __init__(self, cluster: Cluster, policies: Iterable[NetworkPolicy]) -> None:
-        self.scenario = Scenario(cluster, policies)
+    def __init__(self, cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy]) -> None:
+        self.scenario = cluster if isinstance(cluster, Scenario) else Scenario(cluster, policies)
         self.cluster = self.scenario.cluster
-        self.declared_namespaces = set(cluster.namespaces)
+        self.declared_namespaces = set(cluster.cluster.namespaces if isinstance(cluster, Scenario)
+                                       else cluster.namespaces)
         self.warnings: list[LintWarning] = []
         self._shadowed: dict[tuple, list[str]] = {}
         self._useful: set[tuple] = set()
@@ -309,9 +310,14 @@ class _Linter:
         return out
 
 
-def lint(cluster: Cluster, policies: Iterable[NetworkPolicy]) -> list[LintWarning]:
+def lint(cluster: Cluster | Scenario,
+         policies: Iterable[NetworkPolicy] | None = None) -> list[LintWarning]:
     """Find the valid-but-suspicious patterns of section 9 in ``policies`` on ``cluster``.
+
+    ``cluster`` may be an already compiled :class:`~netpol_lab.engine.Scenario`
+    (then ``policies`` is not needed), so a front end that has just built the
+    traffic table does not compile the same policies twice.
 
     Returns the warnings in policy order; an empty list means nothing suspicious.
     """
-    return _Linter(cluster, policies).run()
+    return _Linter(cluster, policies or ()).run()

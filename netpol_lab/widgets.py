@@ -165,7 +165,7 @@ def evaluate_text(text: str, cluster: Cluster, ports: Sequence[Any] | None = Non
         out.scenario = Scenario(loaded.cluster(), out.policies)
         out.table = traffic_table(out.scenario, ports=ports)
         if with_lint:
-            out.warnings = lint(out.scenario.cluster, out.policies)
+            out.warnings = lint(out.scenario)
     except NetpolError as exc:
         out.errors.append(exc)
         out.table = None
