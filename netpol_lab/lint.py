@@ -215,7 +215,7 @@ class _Linter:
                                               if len(covered) > 3 else "")
             self.warn("NPL701", "warning", p, (*path, "ipBlock"),
                       f"ipBlock {block} contains pod IPs ({shown}). This lab matches pod IPs "
-                      "like the upstream conformance tests, but ipBlock is meant for "
+                      "like the upstream [Feature:NetworkPolicy] e2e tests, but ipBlock is meant for "
                       "cluster-external addresses and network plugins differ.",
                       "select pods with podSelector/namespaceSelector, and add the pod CIDR "
                       "to except if it should not match pods")
