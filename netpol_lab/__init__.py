@@ -59,7 +59,8 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    # a set: a lazily loaded name is in globals() once used, and must not be listed twice
+    return sorted({*globals(), *_EXPORTS})
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

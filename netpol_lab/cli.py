@@ -2,6 +2,7 @@
 
 ::
 
+    netpol-lab course  [DIR] [--no-lab] [--no-solutions]
     netpol-lab table   [--cluster FILE] [--policies FILE]... [--port 80/TCP]... [--format F]
     netpol-lab explain SRC DST PORT[/PROTO] [--cluster FILE] [--policies FILE]...
     netpol-lab lint    [--cluster FILE] [--policies FILE]... [--format F]
@@ -241,6 +242,20 @@ def _grade(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _course(args: argparse.Namespace, out: TextIO) -> int:
+    from .course import FIRST_NOTEBOOK, copy_course, open_lab
+
+    report = copy_course(args.dir, solutions=not args.no_solutions)
+    out.write(report.summary() + "\n")
+    if args.no_lab:
+        out.write(f"start with {FIRST_NOTEBOOK} in Jupyter, or run: netpol-lab course "
+                  f"{args.dir}\n")
+        return 0
+    out.write(f"starting JupyterLab on {FIRST_NOTEBOOK} (Ctrl-C stops it)...\n")
+    out.flush()
+    return open_lab(report.target)  # pragma: no cover - starts a server
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -255,6 +270,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "built-in cluster")
         p.add_argument("--policies", metavar="FILE", action="append",
                        help="NetworkPolicy YAML/JSON (repeatable; '-' reads stdin)")
+
+    p = sub.add_parser("course", help="copy the course (notebooks, exercises, solutions) into a "
+                                      "folder and open it in JupyterLab")
+    p.add_argument("dir", nargs="?", default="netpol-course", metavar="DIR",
+                   help="the working folder (default: ./netpol-course); copying again adds "
+                        "what is missing and never overwrites a file you changed")
+    p.add_argument("--no-lab", action="store_true", help="only copy, do not start JupyterLab")
+    p.add_argument("--no-solutions", action="store_true",
+                   help="leave the reference solutions out (a hand-out for a class)")
+    p.set_defaults(run=_course)
 
     p = sub.add_parser("table", help="print the traffic table")
     inputs(p)
