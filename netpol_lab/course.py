@@ -203,10 +203,10 @@ def copy_course(target: str | os.PathLike, solutions: bool = True,
     return CopyReport(target, tuple(copied), tuple(updated), tuple(kept), tuple(unchanged))
 
 
-def lab_settings_dir(folder: str | os.PathLike) -> Path:
-    """Write :data:`LAB_SETTINGS` as JupyterLab default-setting overrides under ``folder``
+def lab_settings_dir(state: str | os.PathLike) -> Path:
+    """Write :data:`LAB_SETTINGS` as JupyterLab default-setting overrides under ``state``
     and return the config directory to add to ``JUPYTER_CONFIG_PATH``."""
-    config = Path(folder) / STATE_DIR / "jupyter"
+    config = Path(state) / "jupyter"
     overrides = config / "labconfig" / "default_setting_overrides.json"
     overrides.parent.mkdir(parents=True, exist_ok=True)
     overrides.write_text(json.dumps(LAB_SETTINGS, indent=1) + "\n", encoding="utf-8")
@@ -214,14 +214,16 @@ def lab_settings_dir(folder: str | os.PathLike) -> Path:
 
 
 def lab_command(folder: str | os.PathLike, notebook: str = FIRST_NOTEBOOK,
-                extra: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
+                extra: Sequence[str] = (), state: str | os.PathLike | None = None,
+                ) -> tuple[list[str], dict[str, str]]:
     """The command and environment that open JupyterLab in ``folder`` on ``notebook``.
 
     JupyterLab opens the notebook itself (not the Launcher), with the news pop-up and
-    update checks off. ``extra`` goes to JupyterLab (``--port 8899``, ...).
+    update checks off. ``extra`` goes to JupyterLab (``--port 8899``, ...). The settings
+    are written under ``state`` (default: the folder's hidden ``.netpol-lab``).
     """
     folder = Path(folder).resolve()
-    config = lab_settings_dir(folder)
+    config = lab_settings_dir(state if state is not None else folder / STATE_DIR)
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         [str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])
@@ -233,13 +235,13 @@ def lab_command(folder: str | os.PathLike, notebook: str = FIRST_NOTEBOOK,
 
 
 def open_lab(folder: str | os.PathLike, notebook: str = FIRST_NOTEBOOK,
-             extra: Sequence[str] = ()) -> int:  # pragma: no cover - starts a server
+             extra: Sequence[str] = (), state: str | os.PathLike | None = None) -> int:  # pragma: no cover - starts a server
     """Start JupyterLab in ``folder`` on ``notebook``; on POSIX this process becomes it.
 
     Replacing the process (rather than waiting for a child) keeps Ctrl-C as JupyterLab
     users know it: one press asks whether to shut the server down.
     """
-    command, env = lab_command(folder, notebook, extra)
+    command, env = lab_command(folder, notebook, extra, state)
     if os.name == "posix":
         os.execve(command[0], command, env)
     import subprocess
@@ -248,5 +250,5 @@ def open_lab(folder: str | os.PathLike, notebook: str = FIRST_NOTEBOOK,
 
 
 if __name__ == "__main__":  # pragma: no cover - used by scripts/course in a checkout
-    # python -m netpol_lab.course FOLDER NOTEBOOK [JupyterLab options...]
-    sys.exit(open_lab(sys.argv[1], sys.argv[2], sys.argv[3:]))
+    # python -m netpol_lab.course FOLDER NOTEBOOK STATE_DIR [JupyterLab options...]
+    sys.exit(open_lab(sys.argv[1], sys.argv[2], sys.argv[4:], sys.argv[3]))

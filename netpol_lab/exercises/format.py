@@ -388,14 +388,20 @@ def _exercise_cluster(value: Any, fail) -> tuple[Cluster, str]:
 def exercises_dir() -> Path:
     """Where the course's exercises live.
 
-    ``$NETPOL_LAB_EXERCISES`` when set; otherwise the repository's top-level
-    ``exercises/`` folder next to the package (the course is used from a
-    checkout, installed in editable mode by ``scripts/setup``).
+    ``$NETPOL_LAB_EXERCISES`` when set; otherwise the course's ``exercises/``
+    (:func:`netpol_lab.course.course_source`): the copy installed with the
+    package by ``pip install netpol-lab``, or the repository's top-level folder
+    in a checkout (an editable install, as ``scripts/setup`` makes).
     """
+    from ..course import CourseError, course_source
+
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
-    return Path(__file__).resolve().parents[2] / "exercises"
+    try:
+        return course_source() / "exercises"
+    except CourseError:  # neither installed nor a checkout: load_exercises says so
+        return Path(__file__).resolve().parents[2] / "exercises"
 
 
 def load_exercises(directory: str | os.PathLike | None = None) -> dict[str, Exercise]:
