@@ -58,14 +58,19 @@ def _inputs(args: argparse.Namespace):
 
 
 def _path(text: str):
+    """The file named on the command line: a :class:`~pathlib.Path`, or stdin's text for '-'.
+
+    Anything but a regular file (a folder, ``/dev/zero``, a FIFO) is refused at
+    once, before any work starts.
+    """
     from pathlib import Path
 
-    path = Path(text)
-    if text == "-":
-        return sys.stdin.read()
-    if not path.exists() or path.is_dir():
-        raise NetpolError(f"no such file: {text}", expected="a path to a YAML or JSON file")
-    return path
+    from .files import MAX_FILE_BYTES, check_regular
+
+    if text == "-":  # one byte past the limit is enough to refuse an endless stream
+        return sys.stdin.read(MAX_FILE_BYTES + 1)
+    check_regular(text)
+    return Path(text)
 
 
 def render(rows: list[dict], columns: Sequence[str], fmt: str, out: TextIO) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from .errors import ParseError
+from .files import read_file
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
@@ -160,30 +161,30 @@ class _Builder:
         raise self.error(node, "unsupported YAML node")  # pragma: no cover
 
 
-def read_text(source: str | bytes | os.PathLike) -> tuple[str, str | None]:
-    """Return ``(text, name)`` for a path or a string of YAML.
+def read_text(source: str | bytes | os.PathLike, *,
+              max_bytes: int = MAX_TEXT_BYTES) -> tuple[str, str | None]:
+    """Return ``(text, name)`` for a path, bytes, or a string of YAML.
 
-    A :class:`os.PathLike`, or a one-line string naming an existing
-    ``.yaml``/``.yml``/``.json`` file, is read from disk; any other string is
-    the YAML text itself.
+    A :class:`os.PathLike` (such as :class:`pathlib.Path`) is a file, read with
+    :func:`netpol_lab.files.read_file` (regular files only, size checked
+    first); a ``str`` is always the YAML text itself, never a file name, even
+    when it looks like one (``"policy.yaml"``). Text over ``max_bytes`` is
+    refused.
+
+    Examples
+    --------
+    >>> read_text("policy.yaml")
+    ('policy.yaml', None)
     """
     name = None
-    looks_like_path = (
-        isinstance(source, str)
-        and "\n" not in source
-        and ": " not in source
-        and source.strip().endswith((".yaml", ".yml", ".json"))
-    )
-    if isinstance(source, os.PathLike) or looks_like_path:
-        path = Path(source).expanduser() if isinstance(source, os.PathLike) else Path(source.strip())
+    if isinstance(source, os.PathLike):
+        path = Path(source).expanduser()
         name = str(path)
-        try:
-            if path.stat().st_size > MAX_TEXT_BYTES:
-                raise ParseError(f"the file is larger than {MAX_TEXT_BYTES // 2**20} MiB", source=name)
-            source = path.read_bytes()
-        except OSError as exc:
-            raise ParseError(f"cannot read the file: {exc.strerror or exc}", source=name) from None
+        source = read_file(path, max_bytes=max_bytes)
     if isinstance(source, bytes):
+        if len(source) > max_bytes:
+            raise ParseError(f"the input has {len(source):,} bytes, more than the limit of "
+                             f"{max_bytes:,}", source=name)
         try:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -194,10 +195,12 @@ def read_text(source: str | bytes | os.PathLike) -> tuple[str, str | None]:
     if not isinstance(source, str):
         raise ParseError(
             f"cannot read YAML from a {type(source).__name__}",
-            expected="a YAML string, a path to a .yaml/.json file, or dicts",
+            expected="a YAML string, a pathlib.Path to a .yaml/.json file, or dicts",
         )
-    if len(source) > MAX_TEXT_BYTES:
-        raise ParseError(f"the text is larger than {MAX_TEXT_BYTES // 2**20} MiB", source=name)
+    if len(source) > max_bytes:
+        raise ParseError(f"the text has {len(source):,} characters, more than the limit of "
+                         f"{max_bytes:,}", source=name,
+                         expected="a shorter text: a few policies fit in a few kilobytes")
     return source, name
 
 

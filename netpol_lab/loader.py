@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import fields
-from .documents import Document, format_path, iter_documents, read_text
+from .documents import MAX_TEXT_BYTES, Document, format_path, iter_documents, read_text
 from .errors import InputErrors, NetpolError, ParseError, ValidationError
 from .model import Cluster, ContainerPort, ExternalEndpoint, Namespace, Pod
 from .policy import PROTOCOLS, Location, NetworkPolicy, parse_policy
@@ -105,11 +105,14 @@ class Loaded:
             raise InputErrors(self.problems)
 
 
-def read(source: Source, loaded: Loaded | None = None) -> Loaded:
+def read(source: Source, loaded: Loaded | None = None, *,
+         max_bytes: int = MAX_TEXT_BYTES) -> Loaded:
     """Read ``source`` into a :class:`Loaded`, collecting problems instead of raising.
 
-    ``source`` is YAML/JSON text, a path, a dict or a list of those,
-    :class:`NetworkPolicy` objects, a :class:`Cluster`, or ``None``.
+    ``source`` is YAML/JSON text (a ``str`` is always text, never a file
+    name), a :class:`pathlib.Path`, a dict or a list of those,
+    :class:`NetworkPolicy` objects, a :class:`Cluster`, or ``None``. Text or a
+    file larger than ``max_bytes`` is a problem, refused before it is parsed.
 
     Examples
     --------
@@ -132,10 +135,10 @@ def read(source: Source, loaded: Loaded | None = None) -> Loaded:
             if isinstance(item, dict):
                 _read_object(item, None, (), out)
             else:
-                read(item, out)
+                read(item, out, max_bytes=max_bytes)
     else:
         try:
-            text, name = read_text(source)
+            text, name = read_text(source, max_bytes=max_bytes)
             for doc in iter_documents(text, name):
                 _read_object(doc.data, doc, (), out)
         except ParseError as exc:

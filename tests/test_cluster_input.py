@@ -255,11 +255,13 @@ spec:
 
 
 def test_load_cluster_from_a_path(tmp_path):
-    """Issue 2, Inputs (cluster): A path (str or PathLike) to a .yaml file is read from disk."""
+    """Issue 2, Inputs (cluster): A Path to a .yaml file is read from disk (issue 11: a str
+    is always YAML text, never a file name)."""
     path = tmp_path / "cluster.yaml"
     path.write_text(COMPACT)
     assert [p.id for p in nl.load_cluster(path).pods] == ["shop/web", "shop/db", "ops/runner"]
-    assert [p.id for p in nl.load_cluster(str(path)).pods] == ["shop/web", "shop/db", "ops/runner"]
+    with pytest.raises(nl.NetpolError, match="expected a Kubernetes object"):
+        nl.load_cluster(str(path))
 
 
 @pytest.mark.parametrize(("text", "path", "message"), [

@@ -11,6 +11,7 @@ always reads where and what, never a traceback.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -470,10 +471,21 @@ def test_to_in_an_ingress_rule_is_explained():
 
 
 def test_missing_file_is_reported():
-    """Issue 2, Errors: A path that does not exist is a ParseError naming the file, not YAML text 'x.yaml'."""
-    err = error_of("no/such/policies.yaml")
+    """Issue 2, Errors: A Path that does not exist is a ParseError naming the file."""
+    err = error_of(Path("no/such/policies.yaml"))
     assert (type(err), err.source) == (nl.ParseError, "no/such/policies.yaml")
     assert err.message == "cannot read the file: No such file or directory"
+
+
+def test_a_str_is_always_text_never_a_file_name(tmp_path, monkeypatch):
+    """Issue 11, API: a one-line str ending in .yaml is YAML text, never read as a file."""
+    (tmp_path / "secret.yaml").write_text("kind: NetworkPolicy\nmetadata: {name: leaked}\n"
+                                          "spec: {podSelector: {}}\n")
+    monkeypatch.chdir(tmp_path)
+    err = error_of("secret.yaml")
+    assert type(err) is nl.ValidationError
+    assert "expected a Kubernetes object" in err.message and "leaked" not in str(err)
+    assert [p.name for p in nl.load_policies(tmp_path / "secret.yaml")] == ["leaked"]
 
 
 def test_errors_from_a_file_name_the_file(tmp_path):
