@@ -50,10 +50,12 @@ import pandas as pd
 
 from .errors import NetpolError
 from .exercises import Exercise, check, load_exercises
+from .files import read_file
 
 COLUMNS = ["learner", "exercise", "topic", "difficulty", "status", "passed", "wrong", "checked",
            "reason"]
 SUFFIXES = (".yaml", ".yml", ".json")
+MAX_ANSWER_BYTES = 1024 * 1024  # an answer is a few policies: a few kilobytes
 CSV_NAME = "grades.csv"
 MARKDOWN_NAME = "grades.md"
 
@@ -95,7 +97,9 @@ def grade(submissions_dir: str | os.PathLike, exercises_dir: str | os.PathLike |
         raise NetpolError(f"no submissions folder at {root}",
                           expected="a folder with one sub-folder per learner")
     catalogue = load_exercises(exercises_dir)
-    learners = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    entries = sorted(p for p in root.iterdir() if not p.name.startswith((".", "_")))
+    linked = [p for p in entries if p.is_symlink() and p.is_dir()]
+    learners = [p for p in entries if p.is_dir() and not p.is_symlink()]
     files = {learner.name: _answer_files(learner) for learner in learners}
     if exercises is None:
         handed_in = {stem for found in files.values() for stem in found}
@@ -107,7 +111,8 @@ def grade(submissions_dir: str | os.PathLike, exercises_dir: str | os.PathLike |
             raise NetpolError(f"there is no exercise {unknown[0]!r}",
                               expected="exercise ids such as " + ", ".join(list(catalogue)[:3]))
     rows = []
-    notes = []
+    notes = [f"{p.name} is a symbolic link to a folder, not a learner's own folder; not graded"
+             for p in linked]
     for learner in learners:
         found = files[learner.name]
         strays = sorted(stem for stem in found if stem not in catalogue)
@@ -127,7 +132,7 @@ def grade(submissions_dir: str | os.PathLike, exercises_dir: str | os.PathLike |
                     reason += f" (found {misnamed[0]}, which is not named after the exercise)"
                 rows.append(_row(learner.name, ex, "missing", 0, 0, reason))
                 continue
-            rows.append(_grade_one(learner.name, ex, path))
+            rows.append(_grade_one(learner.name, ex, path, learner))
     table = pd.DataFrame(rows, columns=COLUMNS)
     out = Path(out_dir) if out_dir is not None else root
     out.mkdir(parents=True, exist_ok=True)
@@ -159,9 +164,10 @@ def _row(learner: str, ex: Exercise, status: str, wrong: int, checked: int, reas
             "wrong": wrong, "checked": checked, "reason": reason}
 
 
-def _grade_one(learner: str, ex: Exercise, path: Path) -> dict:
-    try:
-        result = check(ex, path)
+def _grade_one(learner: str, ex: Exercise, path: Path, folder: Path) -> dict:
+    try:  # only a regular file of the learner's own folder, never through a link
+        text = read_file(path, root=folder, max_bytes=MAX_ANSWER_BYTES, single_link=True)
+        result = check(ex, text)
     except NetpolError as exc:  # e.g. an unreadable file raised before parsing
         return _row(learner, ex, "invalid", 0, 0, f"invalid: {exc.message}")
     except Exception as exc:  # a bug in netpol_lab must not stop a whole class's grading
