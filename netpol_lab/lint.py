@@ -10,8 +10,8 @@ code     name                     what it catches
 =======  =======================  ==========================================
 NPL101   podselector-omitted      ``spec.podSelector`` left out (means ``{}``)
 NPL102   cidr-host-bits           ``10.1.2.3/8``: means the whole ``10.0.0.0/8``
-NPL201   or-of-selectors          separate items, maybe one ANDed item was meant
-NPL202   and-of-selectors         one ANDed item, maybe separate items were meant
+NPL201   or-of-selectors          separate items, where one ANDed item matches pods too
+NPL202   and-of-selectors         one ANDed item that matches no pod, separate items would
 NPL301   egress-rules-ignored     ``egress`` rules but ``policyTypes`` lacks Egress
 NPL302   ingress-rules-ignored    ``ingress`` rules but ``policyTypes`` lacks Ingress
 NPL303   implicit-ingress-deny    egress-only policy without ``policyTypes``
@@ -23,6 +23,13 @@ NPL601   named-port-not-exposed   a named port no relevant pod declares
 NPL701   ipblock-covers-pods      an ``ipBlock`` that contains pod IPs
 NPL801   shadowed-rule            a rule that adds nothing beyond the others
 =======  =======================  ==========================================
+
+A warning whose fix is one definite edit carries it as ``suggestion``: the
+policy rewritten as the fix says (``None`` when the fix needs a choice only
+the author can make). Following a warning therefore means replacing
+``warning.policy`` by ``warning.suggestion``. A warning about traffic lists
+that traffic in ``connections`` (``"SRC -> DST PORT/PROTO"``), so that an
+exercise that blocks it on purpose can say so instead of showing the warning.
 
 Examples
 --------
@@ -41,18 +48,23 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from .engine import Scenario, peer_matches, port_matches
 from .model import NAME_LABEL, Cluster, Pod
-from .policy import NetworkPolicy, Peer, Rule
+from .policy import NetworkPolicy, Peer, PolicyPort, Rule, effective_policy_types
+from .selectors import LabelSelector
 
 SHADOW_LIMIT = 400  # endpoints; the shadowed-rule check is quadratic, skip it above this
 
 
 @dataclass(frozen=True)
 class LintWarning:
-    """One finding: ``code``, ``severity`` (``warning`` or ``info``), where, what, and the fix."""
+    """One finding: ``code``, ``severity`` (``warning`` or ``info``), where, what, and the fix.
+
+    ``suggestion`` is the policy with the fix applied, when the fix is one
+    definite edit; ``connections`` the traffic the finding is about, if any.
+    """
 
     code: str
     severity: str
@@ -62,6 +74,8 @@ class LintWarning:
     fix: str
     line: int | None = None
     document: int | None = None
+    suggestion: NetworkPolicy | None = field(default=None, compare=False, repr=False)
+    connections: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = self.policy + (f" {self.path}" if self.path else "")
@@ -72,7 +86,9 @@ class LintWarning:
     def to_dict(self) -> dict:
         return {"code": self.code, "severity": self.severity, "policy": self.policy,
                 "path": self.path, "line": self.line, "document": self.document,
-                "message": self.message, "fix": self.fix}
+                "message": self.message, "fix": self.fix,
+                "suggestion": None if self.suggestion is None else self.suggestion.to_manifest(),
+                "connections": list(self.connections)}
 
 
 class _Linter:
@@ -86,12 +102,14 @@ class _Linter:
         self._useful: set[tuple] = set()
 
     def warn(self, code: str, severity: str, policy: NetworkPolicy, path: tuple, message: str,
-             fix: str) -> None:
+             fix: str, suggestion: NetworkPolicy | None = None,
+             connections: Iterable[str] = ()) -> None:
         from .documents import format_path
 
         self.warnings.append(LintWarning(
             code, severity, policy.id, format_path(path), message, fix,
-            policy.location.line_of(path), policy.location.number,
+            policy.location.line_of(path), policy.location.number, suggestion,
+            tuple(connections),
         ))
 
     def run(self) -> list[LintWarning]:
@@ -113,18 +131,21 @@ class _Linter:
             self.warn("NPL301", "warning", p, ("spec", "egress"),
                       f"{len(p.egress)} egress rule(s) are ignored because policyTypes is "
                       f"{list(declared)} without Egress.",
-                      "add Egress to policyTypes, or delete the egress rules")
+                      "add Egress to policyTypes, or delete the egress rules",
+                      _with_types(p, (*declared, "Egress")))
         if declared is not None and p.ingress and "Ingress" not in declared:
             self.warn("NPL302", "warning", p, ("spec", "ingress"),
                       f"{len(p.ingress)} ingress rule(s) are ignored because policyTypes is "
                       f"{list(declared)} without Ingress.",
-                      "add Ingress to policyTypes, or delete the ingress rules")
+                      "add Ingress to policyTypes, or delete the ingress rules",
+                      _with_types(p, ("Ingress", *declared)))
         if declared is None and p.egress and not p.ingress:
             self.warn("NPL303", "warning", p, ("spec",),
                       "this policy has only egress rules and no policyTypes, so policyTypes "
                       "defaults to [Ingress, Egress]: its pods also become isolated for "
                       "ingress, and it allows no ingress (deny-all ingress).",
-                      "write policyTypes: [Egress] if you only meant to restrict egress")
+                      "write policyTypes: [Egress] if you only meant to restrict egress",
+                      _with_types(p, ("Egress",)))
 
     # -- who is selected (sections 1, 4, 5) -----------------------------------------
     def check_selection(self, p: NetworkPolicy) -> None:
@@ -153,21 +174,11 @@ class _Linter:
         ns_only = [j for j, peer in enumerate(rule.peers)
                    if peer.namespace_selector is not None and peer.pod_selector is None]
         if pod_only and ns_only:
-            a, b = rule.peers[pod_only[0]], rule.peers[ns_only[0]]
-            self.warn("NPL201", "info", p, (*base, key),
-                      f"{key}[{pod_only[0]}] and {key}[{ns_only[0]}] are separate items, so they "
-                      f"are ORed: {a.describe(p.namespace)} OR {b.describe(p.namespace)}.",
-                      "if you meant pods matching the podSelector inside those namespaces, put "
-                      "both selectors in ONE item (no '-' before namespaceSelector)")
+            self.check_or_of_selectors(p, direction, index, pod_only[0], ns_only[0])
         for j, peer in enumerate(rule.peers):
             path = (*base, key, j)
-            if peer.pod_selector is not None and peer.namespace_selector is not None and not (
-                    peer.pod_selector.is_empty or peer.namespace_selector.is_empty):
-                self.warn("NPL202", "info", p, path,
-                          f"podSelector and namespaceSelector are in the same item, so they are "
-                          f"ANDed: only {peer.describe(p.namespace)}.",
-                          "if you meant either one, start namespaceSelector with its own '-' "
-                          "(two items are ORed)")
+            if self.check_and_of_selectors(p, direction, index, j):
+                continue  # NPL202 already says why this item matches no pod
             self.check_peer_matches_something(p, peer, path)
             if peer.ip_block is not None:
                 self.check_ip_block(p, peer, path)
@@ -175,6 +186,69 @@ class _Linter:
             if isinstance(entry.port, str):
                 self.check_named_port(p, direction, rule, entry.port, entry.protocol,
                                       (*base, "ports", j, "port"))
+
+    def matched_pods(self, p: NetworkPolicy, peer: Peer) -> list[Pod]:
+        return [pod for pod in self.cluster.pods
+                if peer_matches(peer, p.namespace, pod, self.cluster)]
+
+    def check_or_of_selectors(self, p: NetworkPolicy, direction: str, index: int, i: int,
+                              j: int) -> None:
+        """NPL201: a podSelector item ORed with a namespaceSelector item (§4).
+
+        Said only when the ANDed item would match pods too: when no pod is
+        both (the frontend pods of production OR every pod of monitoring),
+        the OR is clearly what was meant and merging would select nothing.
+        """
+        key = "from" if direction == "ingress" else "to"
+        rule = p.rules(direction)[index] if p.rules(direction) else None
+        if rule is None:
+            return
+        a, b = rule.peers[i], rule.peers[j]
+        merged = Peer(pod_selector=a.pod_selector, namespace_selector=b.namespace_selector)
+        both = self.matched_pods(p, merged)
+        if not both:
+            return
+        peers = [peer for k, peer in enumerate(rule.peers) if k != j]
+        peers[peers.index(a)] = merged
+        self.warn("NPL201", "info", p, ("spec", direction, index, key),
+                  f"{key}[{i}] and {key}[{j}] are separate items, so they are ORed: "
+                  f"{a.describe(p.namespace)} OR {b.describe(p.namespace)}.",
+                  "if you meant pods matching the podSelector inside those namespaces ("
+                  + _pod_list(both) + "), put both selectors in ONE item (no '-' before "
+                  "namespaceSelector)",
+                  _with_rule(p, direction, index, replace(rule, peers=tuple(peers))))
+
+    def check_and_of_selectors(self, p: NetworkPolicy, direction: str, index: int,
+                               j: int) -> bool:
+        """NPL202: podSelector AND namespaceSelector in one item that matches no pod (§4).
+
+        An ANDed item that matches pods is the tight, deliberate form (the
+        coredns pods of kube-system) and is not reported; one that matches
+        nothing while each selector alone would is the classic AND-for-OR
+        mistake. Returns whether it was reported.
+        """
+        key = "from" if direction == "ingress" else "to"
+        rule = p.rules(direction)[index] if p.rules(direction) else None
+        if rule is None:
+            return False
+        peer = rule.peers[j]
+        if peer.pod_selector is None or peer.namespace_selector is None or (
+                peer.pod_selector.is_empty or peer.namespace_selector.is_empty):
+            return False
+        pods_part = Peer(pod_selector=peer.pod_selector)
+        ns_part = Peer(namespace_selector=peer.namespace_selector)
+        either = self.matched_pods(p, pods_part) + self.matched_pods(p, ns_part)
+        if self.matched_pods(p, peer) or not either:
+            return False
+        peers = (*rule.peers[:j], pods_part, ns_part, *rule.peers[j + 1:])
+        self.warn("NPL202", "warning", p, ("spec", direction, index, key, j),
+                  f"podSelector and namespaceSelector are in the same item, so they are "
+                  f"ANDed: only {peer.describe(p.namespace)}, and no pod is both. As two "
+                  f"items they would match {_pod_list(either)}.",
+                  "if you meant either one, start namespaceSelector with its own '-' "
+                  "(two items are ORed)",
+                  _with_rule(p, direction, index, replace(rule, peers=peers)))
+        return True
 
     def check_peer_matches_something(self, p: NetworkPolicy, peer: Peer, path: tuple) -> None:
         if peer.ip_block is not None:
@@ -186,11 +260,14 @@ class _Linter:
             value = names.get("name")
             if value is not None and value in self.cluster.namespaces and not any(
                     "name" in ns.labels for ns in self.cluster.namespaces.values()):
+                labels = tuple((NAME_LABEL if k == "name" else k, v)
+                               for k, v in ns_sel.match_labels)
+                fixed = replace(peer, namespace_selector=replace(ns_sel, match_labels=labels))
                 self.warn("NPL502", "warning", p, (*path, "namespaceSelector"),
                           f"namespaceSelector name={value} matches no namespace: namespaces "
                           f"here are not labelled 'name', only '{NAME_LABEL}'.",
                           f"use matchLabels: {{{NAME_LABEL}: {value}}}, which every namespace "
-                          "carries automatically")
+                          "carries automatically", _with_peer(p, path, fixed))
             else:
                 self.warn("NPL501", "warning", p, (*path, "namespaceSelector"),
                           f"namespaceSelector {ns_sel} matches no namespace in the cluster.",
@@ -209,16 +286,45 @@ class _Linter:
                       f"cidr {block.cidr_text} has host bits set; it means the whole network "
                       f"{block.cidr}.",
                       f"write cidr: {block.cidr} (or /32 or /128 for a single address)")
-        covered = [pod.id for pod in self.cluster.pods if block.contains(pod.ip)]
+        covered = [pod for pod in self.cluster.pods if block.contains(pod.ip)]
         if covered:
-            shown = ", ".join(covered[:3]) + (f" and {len(covered) - 3} more"
-                                              if len(covered) > 3 else "")
+            hole = self.pod_network_hole(block, covered)
+            suggestion = None
+            if hole is not None:
+                fixed = replace(peer, ip_block=replace(block, except_=(*block.except_, hole)))
+                suggestion = _with_peer(p, path, fixed)
             self.warn("NPL701", "warning", p, (*path, "ipBlock"),
-                      f"ipBlock {block} contains pod IPs ({shown}). This lab matches pod IPs "
-                      "like the upstream [Feature:NetworkPolicy] e2e tests, but ipBlock is meant for "
-                      "cluster-external addresses and network plugins differ.",
+                      f"ipBlock {block} contains pod IPs ({_pod_list(covered)}). This lab "
+                      "matches pod IPs like the upstream [Feature:NetworkPolicy] e2e tests, but "
+                      "ipBlock is meant for cluster-external addresses and network plugins differ.",
                       "select pods with podSelector/namespaceSelector, and add the pod CIDR "
-                      "to except if it should not match pods")
+                      "to except if it should not match pods"
+                      + (f" (here: except: [{hole}])" if hole is not None else ""),
+                      suggestion)
+
+    def pod_network_hole(self, block, covered: list[Pod]):
+        """The smallest network inside ``block`` holding every covered pod IP, or None.
+
+        None when that network would also hold an external endpoint the block
+        matches (cutting it out would change more than the pods).
+        """
+        import ipaddress
+
+        def fits(net) -> bool:
+            return net.subnet_of(block.cidr) and not any(
+                block.contains(ep.ip) and ipaddress.ip_address(ep.ip) in net
+                for ep in self.cluster.endpoints if ep.ip and not isinstance(ep, Pod))
+
+        ips = [ipaddress.ip_address(pod.ip) for pod in covered]
+        net = ipaddress.ip_network(ips[0])
+        while not all(ip in net for ip in ips):
+            net = net.supernet()
+        if not fits(net):
+            return None
+        typical = 16 if net.version == 4 else 64  # pod networks are usually a /16 (or /64)
+        while net.prefixlen > typical and fits(net.supernet()):
+            net = net.supernet()
+        return net
 
     def check_named_port(self, p: NetworkPolicy, direction: str, rule: Rule, name: str,
                          protocol: str, path: tuple) -> None:
@@ -245,7 +351,7 @@ class _Linter:
         for p in self.scenario.policies:
             if not p.affects_egress:
                 continue
-            blocked = []
+            blocked, connections = [], []
             for pod in self.scenario.selected_pods(p):
                 for proto in ("UDP", "TCP"):
                     targets = [d for d in dns_pods if any(
@@ -253,13 +359,16 @@ class _Linter:
                     if not any(self.scenario.evaluate(pod, d, 53, proto).egress.allowed
                                for d in targets):
                         blocked.append(f"{pod.id} ({proto})")
+                        connections += [f"{pod.id} -> {d.id} 53/{proto}" for d in targets]
             if blocked:
+                peer = _dns_peer(dns_pods)
+                rule = Rule(peers=(peer,), ports=(PolicyPort("UDP", 53), PolicyPort("TCP", 53)))
                 self.warn("NPL401", "warning", p, ("spec", "egress"),
                           "these pods are isolated for egress and cannot reach DNS on port 53: "
                           + ", ".join(blocked) + ". Name lookups will fail.",
-                          "add an egress rule to the DNS pods, e.g. to: [{namespaceSelector: "
-                          f"{{matchLabels: {{{NAME_LABEL}: kube-system}}}}}}], ports: "
-                          "[{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]")
+                          f"add an egress rule to the DNS pods: to: [{_peer_flow(peer)}], ports: "
+                          "[{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]",
+                          replace(p, egress=(*p.egress, rule)), connections)
 
     # -- shadowed rules (section 9) ---------------------------------------------------
     def check_shadowed(self) -> None:
@@ -288,11 +397,18 @@ class _Linter:
         for (pid, direction, i), pods in self._shadowed.items():
             if (pid, direction, i) in self._useful:
                 continue
-            self.warn("NPL801", "info", by_id[pid], ("spec", direction, i),
+            p = by_id[pid]
+            rules = p.ingress if direction == "ingress" else p.egress
+            # the policy types are written out, so that deleting the last egress rule
+            # cannot change what the policyTypes default means
+            without = replace(_with_types(p, p.declared_policy_types or p.policy_types),
+                              **{direction: rules[:i] + rules[i + 1:]})
+            self.warn("NPL801", "info", p, ("spec", direction, i),
                       f"{direction} rule {i + 1} adds nothing: for "
                       f"{', '.join(sorted(set(pods)))} everything it allows is already allowed "
                       "by other rules (of this or another policy).",
-                      "delete the rule, or check whether it was meant to allow something else")
+                      "delete the rule, or check whether it was meant to allow something else",
+                      without)
 
     def _allowed_set(self, pod: Pod, policy: NetworkPolicy, rule: Rule, direction: str,
                      endpoints, ports) -> set:
@@ -308,6 +424,61 @@ class _Linter:
                 if not rule.ports or any(port_matches(e, number, proto, dest) for e in rule.ports):
                     out.add((remote.id, number, proto))
         return out
+
+
+def _with_types(p: NetworkPolicy, types: tuple[str, ...]) -> NetworkPolicy:
+    """``p`` with ``policyTypes`` written out as ``types``."""
+    return replace(p, declared_policy_types=types,
+                   policy_types=effective_policy_types(types, list(p.egress)))
+
+
+def _with_rule(p: NetworkPolicy, direction: str, index: int, rule: Rule) -> NetworkPolicy:
+    """``p`` with its ``direction`` rule number ``index`` replaced by ``rule``."""
+    rules = list(p.ingress if direction == "ingress" else p.egress)
+    rules[index] = rule
+    return replace(p, **{direction: tuple(rules)})
+
+
+def _with_peer(p: NetworkPolicy, path: tuple, peer: Peer) -> NetworkPolicy:
+    """``p`` with the peer at ``path`` (``spec.<direction>[i].<from|to>[j]``) replaced."""
+    _, direction, index, _, j = path[:5]
+    rule = (p.ingress if direction == "ingress" else p.egress)[index]
+    peers = tuple(peer if k == j else other for k, other in enumerate(rule.peers))
+    return _with_rule(p, direction, index, replace(rule, peers=peers))
+
+
+def _pod_list(pods: list[Pod], limit: int = 3) -> str:
+    ids = list(dict.fromkeys(pod.id for pod in pods))
+    return ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _dns_peer(dns_pods: list[Pod]) -> Peer:
+    """A peer that picks the DNS pods and no other: their namespace AND their shared labels.
+
+    With one namespace, the namespace is picked by the ``kubernetes.io/metadata.name``
+    label every namespace carries; the pods by the labels all DNS pods share
+    (``k8s-app: kube-dns``). When the pods share no label, or live in several
+    namespaces, the peer is widened to what can be said exactly.
+    """
+    shared = set(dns_pods[0].labels.items())
+    for pod in dns_pods[1:]:
+        shared &= set(pod.labels.items())
+    namespaces = sorted({pod.namespace for pod in dns_pods})
+    pods = LabelSelector(match_labels=tuple(sorted(shared))) if shared else None
+    if len(namespaces) == 1:
+        ns = LabelSelector(match_labels=((NAME_LABEL, namespaces[0]),))
+    else:
+        from .selectors import Requirement
+
+        ns = LabelSelector(match_expressions=(Requirement(NAME_LABEL, "In", tuple(namespaces)),))
+    return Peer(pod_selector=pods, namespace_selector=ns)
+
+
+def _peer_flow(peer: Peer) -> str:
+    """A peer in YAML flow style, as a fix text shows it."""
+    import yaml
+
+    return yaml.safe_dump(peer.to_manifest(), default_flow_style=True, width=1000).strip()
 
 
 def lint(cluster: Cluster | Scenario,

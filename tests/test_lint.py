@@ -63,17 +63,65 @@ def test_or_of_selectors_is_reported_with_both_items():
     assert "ORed" in w.message and "ONE item" in w.fix
 
 
-def test_and_of_selectors_is_reported():
-    """§9 / §4: one item with both selectors is AND; the reverse mistake."""
+def test_or_of_selectors_is_quiet_when_no_pod_is_both():
+    """§4: frontend pods of production OR every pod of monitoring: the ANDed item would
+    select nothing, so the OR is what was meant (selectors-01's answer) and merging
+    the items, as NPL201 would suggest, would be wrong."""
+    assert "NPL201" not in codes(HEADER + """\
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+    - from:
+        - podSelector: {matchLabels: {app: frontend}}
+        - namespaceSelector: {matchLabels: {name: monitoring}}
+""")
+
+
+def test_or_of_selectors_suggests_the_and_item():
+    """§4: NPL201's suggestion merges the two items into one ANDed item, and says which
+    pods that item would match."""
+    text = HEADER + """\
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+    - from:
+        - podSelector: {matchLabels: {app: frontend}}
+        - namespaceSelector: {matchLabels: {env: staging}}
+"""
+    w = only("NPL201", text)
+    assert "staging/frontend" in w.fix
+    (peer,) = w.suggestion.ingress[0].peers
+    assert str(peer.pod_selector) == "app=frontend" and str(peer.namespace_selector) == "env=staging"
+    assert w.to_dict()["suggestion"]["spec"]["ingress"][0]["from"] == [
+        {"podSelector": {"matchLabels": {"app": "frontend"}},
+         "namespaceSelector": {"matchLabels": {"env": "staging"}}}]
+
+
+def test_and_of_selectors_matching_nothing_is_reported():
+    """§9 / §4: one item with both selectors is AND; when no pod is both, the item
+    matches nothing, and two ORed items were almost certainly meant."""
     w = only("NPL202", HEADER + """\
   podSelector: {matchLabels: {app: api}}
   ingress:
     - from:
         - podSelector: {matchLabels: {app: frontend}}
-          namespaceSelector: {matchLabels: {name: staging}}
+          namespaceSelector: {matchLabels: {name: monitoring}}
 """)
     assert w.path == "spec.ingress[0].from[0]"
-    assert "ANDed" in w.message
+    assert w.severity == "warning"
+    assert "ANDed" in w.message and "monitoring/prometheus" in w.message
+    assert [len(r.peers) for r in w.suggestion.ingress] == [2]
+
+
+def test_and_of_selectors_matching_pods_is_the_tight_form():
+    """§4: an ANDed item that matches pods (the frontend of staging, the coredns pods of
+    kube-system) is the least-privilege form; splitting it would open more."""
+    assert codes(HEADER + """\
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector: {matchLabels: {app: frontend}}
+          namespaceSelector: {matchLabels: {name: staging}}
+""") == []
 
 
 def test_egress_rules_ignored_without_egress_type():
@@ -121,6 +169,28 @@ def test_egress_isolation_without_dns():
     assert "production/api (UDP)" in w.message and "production/api (TCP)" in w.message
 
 
+def test_egress_without_dns_suggests_the_dns_pods_only():
+    """§9: NPL401's suggested rule reaches the DNS pods (their namespace AND their
+    labels) on UDP and TCP 53, nothing more; the warning lists the blocked connections."""
+    text = HEADER + """\
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Egress]
+  egress:
+    - to: [{podSelector: {matchLabels: {app: database}}}]
+"""
+    w = only("NPL401", text)
+    assert w.connections == ("production/api -> kube-system/coredns 53/UDP",
+                             "production/api -> kube-system/coredns 53/TCP")
+    assert "k8s-app: kube-dns" in w.fix
+    fixed = nl.traffic_table(nl.default_cluster(), [w.suggestion])
+    opened = fixed[(fixed.source == "production/api") & fixed.allowed
+                   & (fixed.destination != "production/api")]
+    assert sorted(set(zip(opened.destination, opened.port, opened.protocol, strict=True))) == [
+        ("kube-system/coredns", 53, "TCP"), ("kube-system/coredns", 53, "UDP"),
+        ("production/database", 5432, "TCP")]
+    assert lint(nl.default_cluster(), [w.suggestion]) == []
+
+
 def test_dns_allowed_for_udp_only_still_warns_for_tcp():
     """§9: DNS needs TCP 53 too (large answers); the article's api-egress allows UDP only."""
     w = only("NPL401", nl.article_yaml("api-egress"))
@@ -159,6 +229,7 @@ spec:
     - from: [{namespaceSelector: {matchLabels: {name: monitoring}}}]
 """, cluster)
     assert "kubernetes.io/metadata.name: monitoring" in w.fix
+    assert "NPL502" not in [x.code for x in lint(cluster, [w.suggestion])]
 
 
 def test_policy_in_missing_namespace():
@@ -190,6 +261,57 @@ def test_ip_block_covering_pod_ips():
     """§4 lab choice / §9: an ipBlock containing pod IPs behaves differently across plugins."""
     w = only("NPL701", nl.article_yaml("api-egress-ipblock"))
     assert "production/frontend" in w.message
+    assert "except: [10.244.0.0/16]" in w.fix
+    assert [str(n) for n in w.suggestion.egress[0].peers[0].ip_block.except_] == [
+        "10.0.1.0/24", "10.244.0.0/16"]
+    assert "NPL701" not in codes_of([w.suggestion])
+
+
+def codes_of(policies_) -> list[str]:
+    return [w.code for w in lint(nl.default_cluster(), policies_)]
+
+
+@pytest.mark.parametrize("code, text", [
+    ("NPL301", HEADER + "  podSelector: {}\n  policyTypes: [Ingress]\n"
+                        "  egress: [{to: [{podSelector: {}}]}]\n"),
+    ("NPL302", HEADER + "  podSelector: {}\n  policyTypes: [Egress]\n  ingress: [{}]\n"
+                        "  egress: [{}]\n"),
+    ("NPL303", HEADER + "  podSelector: {}\n  egress: [{}]\n"),
+    ("NPL801", HEADER + "  podSelector: {matchLabels: {app: api}}\n  ingress:\n"
+                        "    - from: [{podSelector: {}}]\n    - from: [{podSelector: {}}]\n"
+                        "      ports: [{port: 8080}]\n"),
+])
+def test_following_a_suggestion_removes_the_warning(code, text):
+    """A warning's suggestion is the fix applied: linting it again, the warning is gone."""
+    w = only(code, text)
+    assert w.suggestion is not None and w.suggestion.id == w.policy
+    assert code not in codes_of([w.suggestion])
+
+
+def test_deleting_a_shadowed_rule_keeps_the_traffic():
+    """§9: NPL801's suggestion (delete the rule) changes no verdict, even when it deletes
+    the last egress rule of a policy without policyTypes (the types are written out)."""
+    text = HEADER + """\
+  podSelector: {matchLabels: {app: api}}
+  egress:
+    - to: [{podSelector: {}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: q, namespace: production}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  egress:
+    - to: [{podSelector: {}}]
+"""
+    pols = policies(text)
+    found = [w for w in lint(nl.default_cluster(), pols) if w.code == "NPL801"]
+    assert found
+    for w in found:
+        fixed = [w.suggestion if p.id == w.policy else p for p in pols]
+        before = nl.traffic_table(nl.default_cluster(), pols)
+        after = nl.traffic_table(nl.default_cluster(), fixed)
+        assert before.allowed.tolist() == after.allowed.tolist()
 
 
 def test_cidr_with_host_bits():
