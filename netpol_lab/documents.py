@@ -17,6 +17,7 @@ document number and line.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,30 @@ MAX_ALIAS_VALUES = 100_000  # values produced by re-reading anchored collections
 # with the pure-Python composer, whose error messages the hints below are written for.
 FAST_COMPOSER = getattr(yaml, "CSafeLoader", None)
 
+MAX_NUMBER_CHARS = 100  # a 64-bit integer in binary with separators still fits
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# lone surrogates cannot be written out as UTF-8; control characters (other than tab and
+# line breaks) only arrive through escapes such as "\x07" and would garble any report
+_UNREADABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 PathKey = tuple  # a field path: ("spec", "ingress", 0, "from", 1)
+
+
+def excerpt(value: Any, limit: int = 80) -> str:
+    """``repr`` of a value cut to about ``limit`` characters, for quoting input in messages.
+
+    Examples
+    --------
+    >>> excerpt("x" * 100, 10)
+    "'xxxxxxxxxx…' (100 characters)"
+    >>> excerpt("api")
+    "'api'"
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}"[:-1] + f"…' ({len(value):,} characters)"
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 1000 else (
+        f"a number of about {int(value.bit_length() * 0.30103):,} digits")
+    return text if len(text) <= limit + 2 else text[:limit] + "…"
 
 
 def format_path(path: PathKey) -> str:
@@ -56,7 +80,10 @@ def format_path(path: PathKey) -> str:
         if isinstance(key, int):
             out += f"[{key}]"
         else:
-            out += f".{key}" if out else str(key)
+            key = str(key)
+            if len(key) > 80:  # a hostile key: the path stays readable
+                key = f"{key[:40]}…({len(key):,} characters)"
+            out += f".{key}" if out else key
     return out
 
 
@@ -92,14 +119,38 @@ class _Builder:
         self._built: set[int] = set()
         self._scalars = yaml.SafeLoader("")
 
-    def error(self, node: yaml.Node, message: str, expected: str | None = None) -> ParseError:
+    def error(self, node: yaml.Node, message: str, expected: str | None = None,
+              path: tuple = ()) -> ParseError:
         return ParseError(
             message,
+            path=format_path(tuple(k for k in path if k != "<key>")),
             document=self.document,
             line=node.start_mark.line + 1,
             expected=expected,
             source=self.source,
         )
+
+    def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
+        """One scalar, refused with its field path when no API server would accept it."""
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            # base-60 and long decimal numbers cost quadratic time to read, and Python
+            # refuses int() of more than 4,300 digits: no field takes such a number
+            raise self.error(node, f"the number {node.value[:20]}… has "
+                             f"{len(node.value):,} characters, far too many for any field",
+                             "a number such as 8080", path)
+        try:
+            value = self._scalars.construct_object(node, deep=True)
+        except Exception as exc:  # PyYAML raises many types for odd scalars
+            raise self.error(node, f"cannot read the value {excerpt(node.value)}: "
+                             f"{excerpt(str(exc), 80)}", path=path) from None
+        if isinstance(value, str) and (bad := _UNREADABLE.search(value)):
+            char = ord(bad.group())
+            what = ("a lone surrogate" if 0xD800 <= char <= 0xDFFF
+                    else "an invisible control character")
+            raise self.error(node, f"the text {excerpt(value)} contains {what} "
+                             f"(U+{char:04X}), which no Kubernetes field accepts",
+                             "plain text: remove the escape sequence", path)
+        return value
 
     def build(self, node: yaml.Node, path: tuple, depth: int = 0, alias: bool = False) -> Any:
         # PyYAML hands back the anchored node itself for every *alias: a collection
@@ -121,16 +172,7 @@ class _Builder:
             raise self.error(node, f"the document is nested more than {MAX_DEPTH} levels deep")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
-            try:
-                return self._scalars.construct_object(node, deep=True)
-            except ValueError as exc:
-                if "digits" in str(exc):  # Python refuses int() of more than 4300 digits
-                    raise self.error(node, f"the number {node.value[:20]}... has "
-                                     f"{len(node.value):,} digits, far too many to read",
-                                     "a number such as 8080") from None
-                raise self.error(node, f"cannot read the value {node.value[:40]!r}: {exc}") from None
-            except Exception as exc:  # PyYAML raises many types for odd scalars
-                raise self.error(node, f"cannot read the value {node.value[:40]!r}: {exc}") from None
+            return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1, alias)
                     for i, item in enumerate(node.value)]
@@ -139,18 +181,18 @@ class _Builder:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise self.error(key_node, "a mapping key must be a plain word", "key: value")
-                key = self.build(key_node, (*path, "<key>"), depth + 1, alias)
-                if key == "<<" or key_node.tag == "tag:yaml.org,2002:merge":
+                if key_node.value == "<<" or key_node.tag == "tag:yaml.org,2002:merge":
                     raise self.error(
                         key_node, "YAML merge keys (<<) are not supported in manifests",
-                        "the fields written out",
+                        "the fields written out", path=(*path, "<<"),
                     )
+                key = self.build(key_node, (*path, "<key>"), depth + 1, alias)
                 if not isinstance(key, str):
                     key = str(key).lower() if isinstance(key, bool) else str(key)
                 if key in out:
                     raise self.error(
                         key_node,
-                        f"the key {key!r} appears twice in the same mapping"
+                        f"the key {excerpt(key)} appears twice in the same mapping"
                         + (" (the second would silently replace the first)"),
                         "each key once; to combine selectors with AND put both keys in one "
                         "list item, for OR start a new item with '-'",

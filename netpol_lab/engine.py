@@ -403,7 +403,7 @@ def resolve_port(port: int | str, protocol: str, destination: Endpoint) -> tuple
         if "/" in text:
             text, protocol = text.split("/", 1)
             protocol = protocol.strip().upper()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # "٨٠" is a name, not 80
             port = int(text)
         else:
             named = [cp for cp in destination.ports if cp.name == text]

@@ -14,12 +14,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .documents import format_path
+from .documents import excerpt, format_path
 from .errors import ValidationError
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+# Matched with fullmatch: "$" alone would let a trailing newline through ("api\n").
 # An IANA service name, as Kubernetes validates named ports.
 PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -47,9 +48,9 @@ def type_name(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"the string {value[:40]!r}"
+        return f"the string {excerpt(value)}"
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        return f"the number {excerpt(value)}"
     return f"a {type(value).__name__}"
 
 
@@ -87,7 +88,7 @@ def integer(value: Any, path: tuple, low: int, high: int, example: str | None = 
         fail(path, f"expected a whole number but found {type_name(value)}",
              f"a number from {low} to {high}", example)
     if not low <= value <= high:
-        fail(path, f"{value} is out of range", f"a number from {low} to {high}", example)
+        fail(path, f"{excerpt(value)} is out of range", f"a number from {low} to {high}", example)
     return value
 
 
@@ -99,7 +100,7 @@ def known_fields(data: dict, path: tuple, allowed: Iterable[str], example: str |
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             lowered = [a for a in allowed if a.lower() == str(key).lower()]
             guess = lowered or close
-            fail((*path, key), f"unknown field {key!r}"
+            fail((*path, key), f"unknown field {excerpt(key)}"
                  + (f"; did you mean {guess[0]!r}?" if guess else ""),
                  "one of " + ", ".join(allowed), example)
 
@@ -107,8 +108,8 @@ def known_fields(data: dict, path: tuple, allowed: Iterable[str], example: str |
 def dns_label(value: Any, path: tuple, what: str) -> str:
     """A lowercase RFC 1123 label (namespace names): at most 63 characters."""
     value = string(value, path)
-    if len(value) > 63 or not DNS_LABEL.match(value):
-        fail(path, f"{value!r} is not a valid {what}",
+    if len(value) > 63 or not DNS_LABEL.fullmatch(value):
+        fail(path, f"{excerpt(value)} is not a valid {what}",
              "lowercase letters, digits and '-', starting and ending with a letter or digit, "
              "at most 63 characters", "production")
     return value
@@ -117,8 +118,8 @@ def dns_label(value: Any, path: tuple, what: str) -> str:
 def dns_subdomain(value: Any, path: tuple, what: str) -> str:
     """A lowercase RFC 1123 subdomain (object names): at most 253 characters."""
     value = string(value, path)
-    if len(value) > 253 or not DNS_SUBDOMAIN.match(value):
-        fail(path, f"{value!r} is not a valid {what}",
+    if len(value) > 253 or not DNS_SUBDOMAIN.fullmatch(value):
+        fail(path, f"{excerpt(value)} is not a valid {what}",
              "lowercase letters, digits, '-' and '.', starting and ending with a letter or "
              "digit, at most 253 characters", "api-ingress")
     return value
@@ -128,11 +129,11 @@ def label_key(value: Any, path: tuple) -> str:
     """A label key: an optional DNS-subdomain prefix and '/', then a name of at most 63."""
     value = string(value, path)
     prefix, slash, name = value.rpartition("/")
-    ok = bool(name) and len(name) <= 63 and LABEL_NAME.match(name)
+    ok = bool(name) and len(name) <= 63 and LABEL_NAME.fullmatch(name)
     if slash:
-        ok = ok and bool(prefix) and len(prefix) <= 253 and bool(DNS_SUBDOMAIN.match(prefix))
+        ok = ok and bool(prefix) and len(prefix) <= 253 and bool(DNS_SUBDOMAIN.fullmatch(prefix))
     if not ok:
-        fail(path, f"{value!r} is not a valid label key",
+        fail(path, f"{excerpt(value)} is not a valid label key",
              "an optional prefix such as 'kubernetes.io/' then letters, digits, '-', '_' "
              "or '.', starting and ending with a letter or digit, at most 63 characters",
              "app.kubernetes.io/name")
@@ -142,12 +143,12 @@ def label_key(value: Any, path: tuple) -> str:
 def label_value(value: Any, path: tuple) -> str:
     """A label value: empty, or at most 63 letters, digits, '-', '_', '.'."""
     if isinstance(value, (bool, int, float)) and not isinstance(value, str):
-        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        shown = str(value).lower() if isinstance(value, bool) else excerpt(value)
         fail(path, f"label values are strings, but {shown} was read as {type_name(value)}",
              f'a quoted string: "{shown}"', f'tier: "{shown}"')
     value = string(value, path)
-    if value and (len(value) > 63 or not LABEL_NAME.match(value)):
-        fail(path, f"{value!r} is not a valid label value",
+    if value and (len(value) > 63 or not LABEL_NAME.fullmatch(value)):
+        fail(path, f"{excerpt(value)} is not a valid label value",
              "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter "
              "or digit (or empty)", "frontend")
     return value

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import fields
-from .documents import MAX_TEXT_BYTES, Document, format_path, iter_documents, read_text
+from .documents import MAX_TEXT_BYTES, Document, excerpt, format_path, iter_documents, read_text
 from .errors import InputErrors, NetpolError, ParseError, ValidationError
 from .model import Cluster, ContainerPort, ExternalEndpoint, Namespace, Pod
 from .policy import PROTOCOLS, Location, NetworkPolicy, parse_policy
@@ -253,7 +253,7 @@ def _near_miss_kind(kind: str) -> None:
     guess = [k for k in known if k.lower() in singular] or difflib.get_close_matches(
         kind, known, n=1, cutoff=0.85)
     if guess:
-        fields.fail(("kind",), f"unknown kind {kind!r}; did you mean {guess[0]!r}?",
+        fields.fail(("kind",), f"unknown kind {excerpt(kind)}; did you mean {guess[0]!r}?",
                     f"kind: {guess[0]} (kinds are case-sensitive)")
 
 
@@ -300,7 +300,7 @@ def _container_ports(spec: Any, path: tuple) -> tuple[ContainerPort, ...]:
 def _protocol(value: Any, path: tuple) -> str:
     value = fields.string(value, path)
     if value not in PROTOCOLS:
-        fields.fail(path, f"{value!r} is not a supported protocol", "TCP, UDP or SCTP")
+        fields.fail(path, f"{excerpt(value)} is not a supported protocol", "TCP, UDP or SCTP")
     return value
 
 
@@ -334,7 +334,7 @@ def _ip(value: Any, path: tuple) -> str:
     try:
         return str(ipaddress.ip_address(text.strip()))
     except ValueError:
-        fields.fail(path, f"{text!r} is not an IP address", "an IPv4 or IPv6 address",
+        fields.fail(path, f"{excerpt(text)} is not an IP address", "an IPv4 or IPv6 address",
                     "ip: 203.0.113.10")
         raise
 
@@ -403,7 +403,9 @@ def _compact_ports(value: Any, path: tuple) -> tuple[ContainerPort, ...]:
             number, _, protocol = rest.partition("/")
             protocol = protocol or "TCP"
             name = name or None
-            number = int(number) if number.strip().isdigit() else number
+            digits = number.strip()
+            number = int(digits) if digits.isascii() and digits.isdigit() and len(
+                digits) <= 10 else number  # "٨٠" and 5,000 digits are not numbers here
         else:
             number, protocol, name = item, "TCP", None
         number = fields.integer(number, ipath, 1, 65535, example)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import fields
-from .documents import Document
+from .documents import Document, excerpt
 from .selectors import LabelSelector, parse_selector
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -116,13 +116,13 @@ class IPBlock:
 
 def _parse_cidr(text: str, path: tuple) -> IPNetwork:
     if "/" not in text:
-        fields.fail(path, f"{text!r} is not a CIDR: the prefix length is missing",
-                    f"CIDR notation, e.g. {text}/32 for one IPv4 address or /128 for IPv6",
+        fields.fail(path, f"{excerpt(text)} is not a CIDR: the prefix length is missing",
+                    f"CIDR notation, e.g. {text[:40]}/32 for one IPv4 address or /128 for IPv6",
                     IPBLOCK_EXAMPLE)
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError as exc:
-        fields.fail(path, f"{text!r} is not a valid CIDR ({exc})",
+        fields.fail(path, f"{excerpt(text)} is not a valid CIDR ({excerpt(str(exc), 80)[1:-1]})",
                     "an IPv4 or IPv6 network such as 203.0.113.0/24 or 2001:db8::/32",
                     IPBLOCK_EXAMPLE)
         raise  # unreachable: fail() raises
@@ -324,7 +324,7 @@ def parse_policy(data: Any, location: Location | None = None) -> NetworkPolicy:
                         POLICY_EXAMPLE)
     api_version = root.get("apiVersion", "networking.k8s.io/v1")
     if api_version != "networking.k8s.io/v1":
-        fields.fail(("apiVersion",), f"apiVersion {api_version!r} does not serve NetworkPolicy",
+        fields.fail(("apiVersion",), f"apiVersion {excerpt(api_version)} does not serve NetworkPolicy",
                     "apiVersion: networking.k8s.io/v1", POLICY_EXAMPLE)
     meta = fields.mapping(root.get("metadata"), ("metadata",), POLICY_EXAMPLE)
     if "name" not in meta:
@@ -352,7 +352,7 @@ def parse_policy(data: Any, location: Location | None = None) -> NetworkPolicy:
             value = fields.string(value, path, "policyTypes: [Ingress, Egress]")
             if value not in POLICY_TYPES:
                 guess = [t for t in POLICY_TYPES if t.lower() == value.lower()]
-                fields.fail(path, f"{value!r} is not a policy type"
+                fields.fail(path, f"{excerpt(value)} is not a policy type"
                             + (f" (policy types are case-sensitive: {guess[0]!r})" if guess else ""),
                             "Ingress or Egress", "policyTypes: [Ingress, Egress]")
         if len(types) > 2:
@@ -441,7 +441,7 @@ def _parse_port(value: Any, path: tuple) -> PolicyPort:
     protocol = fields.string(protocol, (*path, "protocol"), PORT_EXAMPLE)
     if protocol not in PROTOCOLS:
         guess = [p for p in PROTOCOLS if p == protocol.upper()]
-        fields.fail((*path, "protocol"), f"{protocol!r} is not a supported protocol"
+        fields.fail((*path, "protocol"), f"{excerpt(protocol)} is not a supported protocol"
                     + (f" (protocols are upper case: {guess[0]!r})" if guess else ""),
                     "TCP, UDP or SCTP", PORT_EXAMPLE)
     port = data.get("port")
@@ -457,7 +457,7 @@ def _parse_port(value: Any, path: tuple) -> PolicyPort:
             fields.fail((*path, "endPort"), "endPort needs a port to start the range",
                         "a numeric port together with endPort", PORT_EXAMPLE)
         if isinstance(port, str):
-            fields.fail((*path, "endPort"), f"endPort cannot be used with the named port {port!r}",
+            fields.fail((*path, "endPort"), f"endPort cannot be used with the named port {excerpt(port)}",
                         "a numeric port when endPort is set", PORT_EXAMPLE)
         if end_port < port:
             fields.fail((*path, "endPort"), f"endPort {end_port} is below port {port}",
@@ -467,18 +467,18 @@ def _parse_port(value: Any, path: tuple) -> PolicyPort:
 
 def _named_port(value: str, path: tuple) -> str:
     example = "ports:\n  - protocol: TCP\n    port: http   # a containerPort name"
-    if value.strip().isdigit():
-        fields.fail(path, f"the port {value!r} is quoted, so it reads as a port *name*, "
+    if value.strip().isascii() and value.strip().isdigit() and len(value) <= 10:
+        fields.fail(path, f"the port {excerpt(value)} is quoted, so it reads as a port *name*, "
                     "and a port name needs a letter", f"an unquoted number: port: {value.strip()}",
                     f"ports:\n  - protocol: TCP\n    port: {value.strip()}")
-    if re.fullmatch(r"[0-9]+(\.[0-9]*)?e[-+]?[0-9]+", value.strip()):
-        fields.fail(path, f"the port {value!r} reads as a number in scientific notation, "
+    if len(value) <= 40 and re.fullmatch(r"[0-9]+(\.[0-9]*)?e[-+]?[0-9]+", value.strip()):
+        fields.fail(path, f"the port {excerpt(value)} reads as a number in scientific notation, "
                     "which is neither a port number nor a port name",
                     "a whole number from 1 to 65535, or a port name", PORT_EXAMPLE)
-    if len(value) > 15 or not fields.PORT_NAME.match(value) or "--" in value or not any(
+    if len(value) > 15 or not fields.PORT_NAME.fullmatch(value) or "--" in value or not any(
         c.isalpha() for c in value
     ):
-        fields.fail(path, f"{value!r} is not a valid named port",
+        fields.fail(path, f"{excerpt(value)} is not a valid named port",
                     "a number from 1 to 65535, or a port name: lowercase letters, digits and "
                     "'-', at most 15 characters, with at least one letter", example)
     return value

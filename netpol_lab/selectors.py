@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import fields
+from .documents import excerpt
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -129,7 +130,7 @@ def _parse_requirement(value: Any, path: tuple) -> Requirement:
     operator = fields.string(data["operator"], (*path, "operator"))
     if operator not in OPERATORS:
         guess = [op for op in OPERATORS if op.lower() == operator.lower()]
-        fields.fail((*path, "operator"), f"{operator!r} is not a valid operator"
+        fields.fail((*path, "operator"), f"{excerpt(operator)} is not a valid operator"
                     + (f" (operators are case-sensitive: {guess[0]!r})" if guess else ""),
                     "one of In, NotIn, Exists, DoesNotExist", EXPRESSION_EXAMPLE)
     raw_values = fields.sequence(data.get("values"), (*path, "values"), EXPRESSION_EXAMPLE)

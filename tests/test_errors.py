@@ -365,8 +365,9 @@ def test_a_number_with_thousands_of_digits_is_refused():
     err = error_of(HEADER + "  podSelector: {}\n  ingress:\n    - ports:\n        - port: "
                    + "9" * 5000 + "\n")
     assert type(err) is nl.ParseError
-    assert err.line == 10
-    assert err.message == "the number 99999999999999999999... has 5,000 digits, far too many to read"
+    assert (err.line, err.path) == (10, "spec.ingress[0].ports[0].port")
+    assert err.message == ("the number 99999999999999999999… has 5,000 characters, far too "
+                           "many for any field")
 
 
 def test_a_large_port_number_is_out_of_range():
