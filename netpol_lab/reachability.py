@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -261,6 +261,7 @@ class Reachability:
         self._selects = np.zeros((len(self.policies), self.n_pods), dtype=bool)
         self.isolated = {d: np.zeros(n, dtype=bool) for d in DIRECTIONS}
         self._rules: dict[str, list[_Rule]] = {d: [] for d in DIRECTIONS}
+        self.isolator = {d: np.full(n, -1, dtype=np.int32) for d in DIRECTIONS}
         for k, policy in enumerate(self.policies):
             selected = self._selected(policy)
             self._selects[k] = selected
@@ -272,9 +273,14 @@ class Reachability:
                 self.isolated[direction][:self.n_pods] |= selected
                 for i, rule in enumerate(policy.rules(direction)):
                     self._rules[direction].append(_Rule(
-                        k, f"{policy.name} rule {i + 1}", self._rule_peers(rule.peers, policy),
-                        rule.ports))
+                        k, f"{policy.namespace}/{policy.name}#{i + 1}",
+                        self._rule_peers(rule.peers, policy), rule.ports))
+                # the first policy (in order) that isolates each pod decides its denials
+                first = selected & (self.isolator[direction][:self.n_pods] < 0)
+                self.isolator[direction][:self.n_pods][first] = k
         self._left: dict[str, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
+        self._matrices: dict[tuple[int, str, str], ReachabilityMatrix] = {}
+        self.cache_matrices = False
 
     # -- compiling selectors and peers -------------------------------------------------
 
@@ -345,31 +351,46 @@ class Reachability:
                 return True
         return False if vector is None else vector
 
-    def _direction(self, direction: str, port: int, protocol: str, method: str) -> np.ndarray:
-        """Which pairs the rules of ``direction`` allow (isolation not applied yet).
+    def _direction(self, direction: str, port: int, protocol: str, method: str) -> Side:
+        """Which pairs ``direction`` lets through at one port, as a factored :class:`Side`.
 
-        Egress: a pods × endpoints matrix; ingress: endpoints × pods.
+        Only the pods isolated for the direction enter the product (egress:
+        sources; ingress: destinations); every other end is one "open" class
+        whose row (egress) or column (ingress) is all ``True``.
         """
         rules = self._rules[direction]
         n, p = len(self.endpoints), self.n_pods
-        shape = (p, n) if direction == "egress" else (n, p)
-        if not rules or p == 0:
-            return np.zeros(shape, dtype=bool)
-        named = self._named_ports(port, protocol)
-        selects = self._selects[[r.policy_index for r in rules]]  # rules × pods
-        left, distinct = self._left_side(direction)
+        isolated = np.nonzero(self.isolated[direction][:p])[0]
+        named = self._named_ports(port, protocol) if rules else {}
         if direction == "egress":
             # rule r allows s → d when its policy selects s, a peer matches d, a port admits d
             right = np.empty((len(rules), n), dtype=bool)
             for j, rule in enumerate(rules):
                 right[j] = rule.peers & self._port_match(rule.ports, port, protocol, named)
-        else:
-            # rule r allows s → d when a peer matches s, its policy selects d, a port admits d
-            right = np.empty((len(rules), p), dtype=bool)
-            for j, rule in enumerate(rules):
-                ports = self._port_match(rule.ports, port, protocol, named)
-                right[j] = selects[j] & (ports[:p] if isinstance(ports, np.ndarray) else ports)
-        return _boolean_product(left, right, method, distinct if method == "dedupe" else None)
+            rows, row_class = self._classes(self._left_side(direction), method)
+            cols, col_class = _distinct_or_all(right.T, method)
+            row_of = np.full(n, len(rows), dtype=np.intp)   # the open row
+            row_of[isolated] = row_class[isolated]
+            return Side(direction, row_of, col_class, rows, cols, open_row=True)
+        # rule r allows s → d when a peer matches s, its policy selects d, a port admits d
+        selects = self._selects[[r.policy_index for r in rules]][:, isolated]  # rules × isolated
+        right = np.empty((len(rules), len(isolated)), dtype=bool)
+        for j, rule in enumerate(rules):
+            ports = self._port_match(rule.ports, port, protocol, named)
+            right[j] = selects[j] & (ports[isolated] if isinstance(ports, np.ndarray) else ports)
+        rows, row_class = self._classes(self._left_side(direction), method)
+        cols, col_class = _distinct_or_all(right.T, method)
+        col_of = np.full(n, len(cols), dtype=np.intp)      # the open column
+        col_of[isolated] = col_class
+        return Side(direction, row_class, col_of, rows, cols, open_row=False)
+
+    @staticmethod
+    def _classes(left: tuple[np.ndarray, tuple[np.ndarray, np.ndarray]], method: str
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        matrix, distinct = left
+        if method == "matmul":
+            return matrix, np.arange(len(matrix), dtype=np.intp)
+        return distinct[0], distinct[1].astype(np.intp)
 
     def _left_side(self, direction: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """The port-independent factor of a direction's product, and its distinct rows (cached).
@@ -382,8 +403,10 @@ class Reachability:
             rules = self._rules[direction]
             if direction == "egress":
                 left = self._selects[[r.policy_index for r in rules]].T
-            else:
+            elif rules:
                 left = np.stack([r.peers for r in rules], axis=1)
+            else:
+                left = np.zeros((len(self.endpoints), 0), dtype=bool)
             cached = self._left[direction] = (left, _distinct(left))
         return cached
 
@@ -404,19 +427,20 @@ class Reachability:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         number, protocol = _port(port, protocol)
-        n, p = len(self.endpoints), self.n_pods
-        egress = np.ones((n, n), dtype=bool)
-        egress[:p] = self._direction("egress", number, protocol, method)
-        egress[:p] |= ~self.isolated["egress"][:p, None]
-        ingress = np.ones((n, n), dtype=bool)
-        ingress[:, :p] = self._direction("ingress", number, protocol, method)
-        ingress[:, :p] |= ~self.isolated["ingress"][None, :p]
-        connections = np.ones((n, n), dtype=bool)
-        connections[p:, p:] = False
-        allowed = egress & ingress & connections
-        diagonal = np.arange(p)
-        allowed[diagonal, diagonal] = True
-        return ReachabilityMatrix(self, number, protocol, allowed, egress, ingress, connections)
+        key = (number, protocol, method)
+        cached = self._matrices.get(key)
+        if cached is None:
+            cached = ReachabilityMatrix(self, number, protocol,
+                                        self._direction("egress", number, protocol, method),
+                                        self._direction("ingress", number, protocol, method))
+            if self.cache_matrices:
+                self._matrices[key] = cached
+        return cached
+
+    def rule_label(self, direction: str, index: int) -> str:
+        """``namespace/policy#k``: rule ``k`` (1-based) of the ``index``-th rule in force."""
+        rule = self._rules[direction][index]
+        return rule.label
 
     # -- rows on demand ------------------------------------------------------------------
 
@@ -442,23 +466,82 @@ class Reachability:
         return self._position[found.id]
 
 
-def _boolean_product(left: np.ndarray, right: np.ndarray, method: str,
-                     left_distinct: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """``(left @ right) > 0`` for boolean matrices, on distinct rows/columns with ``dedupe``.
+class Side:
+    """One direction at one port, factored: ``ok[s, d] = small[row_of[s], col_of[d]]``.
 
-    ``left_distinct`` is ``_distinct(left)`` when the caller has it already.
+    Pods with the same labels (and so the same rules) share a row or column
+    class, so a 20,000-pod cluster's direction is a few hundred × a few
+    hundred booleans plus two index vectors, never 400 million cells.
+    ``rows`` (classes × rules) and ``cols`` (classes × rules) say which rules
+    each class takes part in; ``small = rows @ cols.T > 0``. The last row
+    (egress: sources not isolated, or external) or the last column (ingress:
+    destinations not isolated, or external) is the "open" class, all ``True``.
     """
+
+    def __init__(self, direction: str, row_of: np.ndarray, col_of: np.ndarray,
+                 rows: np.ndarray, cols: np.ndarray, open_row: bool) -> None:
+        self.direction = direction
+        self.row_of, self.col_of = row_of, col_of
+        self._rows, self._cols = rows, cols
+        product = (rows.astype(np.float32) @ cols.T.astype(np.float32)) > 0.5
+        if open_row:
+            self.small = np.vstack([product, np.ones((1, product.shape[1]), dtype=bool)])
+        else:
+            self.small = np.hstack([product, np.ones((product.shape[0], 1), dtype=bool)])
+        self._open_row = open_row
+        self._first: np.ndarray | None = None
+
+    def block(self, sources: np.ndarray, destinations: np.ndarray) -> np.ndarray:
+        """``ok`` for the rows ``sources`` and the columns ``destinations`` (index arrays)."""
+        # two gathers (rows, then columns) are several times faster than one 2-D fancy index
+        return np.take(np.take(self.small, self.row_of[sources], axis=0),
+                       self.col_of[destinations], axis=1)
+
+    def full(self) -> np.ndarray:
+        everyone = np.arange(len(self.row_of))
+        return self.block(everyone, everyone)
+
+    def first_rule(self) -> np.ndarray:
+        """Per (row class, column class): the first rule in force that allows it, or -1.
+
+        "First" is in policy order, then rule order: the rule the CSV and JSON
+        rows name. Computed on the classes in blocks of 52 rules with one
+        float64 product each: rule ``j`` of a block weighs ``2**-j``, so the
+        exponent of a sum names its first rule exactly.
+        """
+        if self._first is None:
+            rows, cols = self._rows, self._cols
+            first = np.full(self.small.shape, -1, dtype=np.int32)
+            core = first[:-1] if self._open_row else first[:, :-1]
+            todo = self.small[:-1].copy() if self._open_row else self.small[:, :-1].copy()
+            n_rules = rows.shape[1]
+            for start in range(0, n_rules, 52):
+                if not todo.any():
+                    break
+                stop = min(start + 52, n_rules)
+                weights = np.ldexp(1.0, -np.arange(stop - start))
+                sums = rows[:, start:stop].astype(np.float64) @ (
+                    cols[:, start:stop].astype(np.float64) * weights).T
+                hit = todo & (sums > 0)
+                _, exponent = np.frexp(sums[hit])
+                core[hit] = start + 1 - exponent
+                todo &= ~hit
+            self._first = first
+        return self._first
+
+
+def _distinct_or_all(matrix: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """``_distinct(matrix)``, or every row as its own class with ``method="matmul"``."""
     if method == "matmul":
-        return (left.astype(np.float32) @ right.astype(np.float32)) > 0.5
-    rows, row_of = left_distinct if left_distinct is not None else _distinct(left)
-    cols, col_of = _distinct(right.T)
-    small = (rows.astype(np.float32) @ cols.T.astype(np.float32)) > 0.5
-    # two gathers (rows, then columns) are several times faster than one 2-D fancy index
-    return np.take(np.take(small, row_of, axis=0), col_of, axis=1)
+        return matrix, np.arange(len(matrix), dtype=np.intp)
+    rows, of = _distinct(matrix)
+    return rows, of.astype(np.intp)
 
 
 def _distinct(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a boolean matrix, and for each row the index of its copy."""
+    if not matrix.shape[0] or not matrix.shape[1]:
+        return matrix[:1], np.zeros(matrix.shape[0], dtype=np.intp)
     packed = np.ascontiguousarray(np.packbits(matrix, axis=1))
     keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
@@ -475,11 +558,13 @@ def _port(port: int | str | tuple[int, str] | ContainerPort, protocol: str) -> t
     return resolve_port(port, protocol.upper(), ExternalEndpoint("-", "0.0.0.0"))
 
 
-@dataclass(eq=False)
 class ReachabilityMatrix:
     """All pairs of a cluster for one port: who may open a connection to whom.
 
     Row ``s``, column ``d`` is the connection from ``ids[s]`` to ``ids[d]``.
+    The verdicts are held factored (:class:`Side`, per direction) and the
+    full ``n × n`` arrays below are built on first access: a writer that
+    streams rows (:mod:`netpol_lab.rows`) never needs them.
 
     Attributes
     ----------
@@ -490,16 +575,55 @@ class ReachabilityMatrix:
         external or not isolated for the direction).
     connections : numpy.ndarray of bool, shape (n, n)
         ``False`` for external → external, which is not a connection.
+    sides : dict of Side
+        ``{"egress": ..., "ingress": ...}``, the factored form.
     """
 
-    reachability: Reachability
-    port: int
-    protocol: str
-    allowed: np.ndarray
-    egress: np.ndarray
-    ingress: np.ndarray
-    connections: np.ndarray
-    _frame: Any = field(default=None, repr=False)
+    def __init__(self, reachability: Reachability, port: int, protocol: str,
+                 egress: Side, ingress: Side) -> None:
+        self.reachability = reachability
+        self.port = port
+        self.protocol = protocol
+        self.sides = {"egress": egress, "ingress": ingress}
+        self._full: dict[str, np.ndarray] = {}
+        self._frame: Any = None
+
+    def block(self, sources: np.ndarray, destinations: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(allowed, egress, ingress)`` for the given rows and columns (index arrays)."""
+        p = self.reachability.n_pods
+        egress = self.sides["egress"].block(sources, destinations)
+        ingress = self.sides["ingress"].block(sources, destinations)
+        allowed = egress & ingress
+        allowed &= (sources < p)[:, None] | (destinations < p)[None, :]
+        allowed |= (sources[:, None] == destinations[None, :]) & (sources < p)[:, None]
+        return allowed, egress, ingress
+
+    def _get(self, name: str) -> np.ndarray:
+        if name not in self._full:
+            everyone = np.arange(len(self.reachability.endpoints))
+            self._full["allowed"], self._full["egress"], self._full["ingress"] = \
+                self.block(everyone, everyone)
+        return self._full[name]
+
+    @property
+    def allowed(self) -> np.ndarray:
+        return self._get("allowed")
+
+    @property
+    def egress(self) -> np.ndarray:
+        return self._get("egress")
+
+    @property
+    def ingress(self) -> np.ndarray:
+        return self._get("ingress")
+
+    @property
+    def connections(self) -> np.ndarray:
+        n, p = len(self.reachability.endpoints), self.reachability.n_pods
+        out = np.ones((n, n), dtype=bool)
+        out[p:, p:] = False
+        return out
 
     @property
     def ids(self) -> list[str]:
