@@ -3,7 +3,9 @@
 ::
 
     netpol-lab course  [DIR] [--no-lab] [--no-solutions]
-    netpol-lab table   [--cluster FILE] [--policies FILE]... [--port 80/TCP]... [--format F]
+    netpol-lab table   [--cluster FILE] [--policies FILE]... [--port 80/TCP]...
+                       [--from NS|POD|GLOB]... [--to NS|POD|GLOB]... [--only allowed|denied]
+                       [--format text|markdown|csv|jsonl|json|matrix|summary]
     netpol-lab explain SRC DST PORT[/PROTO] [--cluster FILE] [--policies FILE]...
     netpol-lab lint    [--cluster FILE] [--policies FILE]... [--format F]
     netpol-lab exercises list [--topic T] [--difficulty D] [--format F]
@@ -15,7 +17,8 @@
 Without ``--cluster`` the course's default cluster is used; a policies file
 may also hold cluster objects (Namespace, Pod, or the compact format), and a
 cluster file may also hold policies. Output formats: ``text`` (default),
-``markdown``, ``csv`` and ``json``.
+``markdown``, ``csv`` and ``json``; ``table`` also writes ``jsonl``, ``matrix``
+and ``summary`` (:mod:`netpol_lab.writers`).
 
 Exit status: 0 on success, 1 when the input is invalid (the error, with its
 field path and line, goes to stderr) or an exercise check fails (the feedback
@@ -34,6 +37,7 @@ from typing import TextIO
 from .errors import NetpolError
 
 FORMATS = ("text", "markdown", "csv", "json")
+TABLE_FORMATS = ("text", "markdown", "csv", "jsonl", "json", "matrix", "summary")
 
 
 def _inputs(args: argparse.Namespace):
@@ -102,30 +106,16 @@ def render(rows: list[dict], columns: Sequence[str], fmt: str, out: TextIO) -> N
 
 
 def _table(args: argparse.Namespace, out: TextIO) -> int:
-    from .table import traffic_table
+    from .reachability import Reachability
+    from .rows import TableRows
+    from .table import parse_ports
+    from .writers import write
 
     cluster, policies = _inputs(args)
-    table = traffic_table(cluster, policies, ports=args.port or None)
-    if args.only:
-        table = table[table["allowed"] == (args.only == "allowed")]
-    rows = table.to_dict("records")
-    if args.format == "json":
-        keep = ["source", "destination", "port", "protocol", "port_name", "allowed", "egress",
-                "ingress", "allowed_by", "reason"]
-        render([{k: _plain(r[k]) for k in keep} for r in rows], keep, "json", out)
-        return 0
-    for r in rows:
-        r["verdict"] = "✓ allowed" if r["allowed"] else "✗ denied"
-        r["port"] = f"{r['port']}/{r['protocol']}"
-    columns = ["source", "destination", "port", "verdict", "reason"]
-    if args.format == "csv":
-        columns = ["source", "destination", "port", "verdict", "egress", "ingress", "allowed_by",
-                   "reason"]
-    render(rows, columns, args.format, out)
-    if args.format == "text":
-        allowed = int(table["allowed"].sum())
-        out.write(f"\n{len(table)} connections: {allowed} allowed, {len(table) - allowed} denied "
-                  f"({len(policies)} polic{'y' if len(policies) == 1 else 'ies'})\n")
+    ports = parse_ports(args.port) if args.port else None
+    rows = TableRows(Reachability(cluster, policies), ports=ports, sources=args.sources,
+                     destinations=args.destinations, only=args.only)
+    write(args.format, rows, out)
     return 0
 
 
@@ -291,8 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", action="append", metavar="PORT[/PROTO]",
                    help="ask about this port for every destination (repeatable); "
                         "default: each destination's declared ports")
+    p.add_argument("--from", dest="sources", action="append", metavar="NS|NS/POD|GLOB",
+                   help="only these sources: a namespace, a pod or a glob such as 'pay*' or "
+                        "'*/api-*' (repeatable)")
+    p.add_argument("--to", dest="destinations", action="append", metavar="NS|NS/POD|GLOB",
+                   help="only these destinations (as --from)")
     p.add_argument("--only", choices=("allowed", "denied"), help="show only these rows")
-    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--format", choices=TABLE_FORMATS, default="text",
+                   help="text and markdown explain each row (small tables); csv, jsonl and "
+                        "json stream short rows (reason code, deciding policy/rule); matrix: "
+                        "a grid per port; summary: pods with identical verdicts grouped")
     p.set_defaults(run=_table)
 
     p = sub.add_parser("explain", help="explain one connection")

@@ -63,15 +63,17 @@ def test_explain_named_port_and_json(capsys, ingress_file):
 
 
 def test_table_json_rows(capsys, ingress_file):
-    """json output: a list of rows with source, destination, port, protocol, allowed, reason."""
+    """json output: a list of short rows: the verdict, a reason code, the deciding policy."""
     code, out, _ = run(capsys, "table", "--policies", ingress_file, "--format", "json")
     rows = json.loads(out)
     assert code == 0
     row = next(r for r in rows if r["source"] == "staging/frontend"
                and r["destination"] == "production/api" and r["port"] == 8080)
     assert row["allowed"] is False and row["protocol"] == "TCP"
-    assert row["reason"].startswith("denied: production/api is isolated for ingress")
-    assert {"source", "destination", "port", "protocol", "allowed", "reason"} <= set(row)
+    assert row["reason"] == "ingress-denied"
+    assert row["ingress"] == "production/api-ingress" and row["egress"] is None
+    assert list(row) == ["source", "destination", "port", "protocol", "allowed", "reason",
+                         "egress", "ingress"]
 
 
 def test_table_port_option_and_filters(capsys, ingress_file):
@@ -80,8 +82,9 @@ def test_table_port_option_and_filters(capsys, ingress_file):
                        "--only", "denied", "--format", "csv")
     lines = out.splitlines()
     assert code == 0
-    assert lines[0] == "source,destination,port,verdict,egress,ingress,allowed_by,reason"
-    assert all(",production/api,8080/TCP,✗ denied," in line for line in lines[1:])
+    assert lines[0] == "source,destination,port,protocol,allowed,reason,egress,ingress"
+    assert all(line.endswith(",production/api,8080,TCP,false,ingress-denied,,"
+                             "production/api-ingress") for line in lines[1:])
     assert len(lines) - 1 == 11  # 13 endpoints, less production/frontend and api itself
 
 
