@@ -41,9 +41,9 @@ def workload(endpoint: Endpoint) -> str:
     Examples
     --------
     >>> from netpol_lab import Pod
-    >>> workload(Pod("api-7d9f8c6b5-x7k2p", "shop", {"pod-template-hash": "7d9f8c6b5"}))
+    >>> workload(Pod("shop", "api-7d9f8c6b5-x7k2p", {"pod-template-hash": "7d9f8c6b5"}))
     'api'
-    >>> workload(Pod("db-0", "shop", {}))
+    >>> workload(Pod("shop", "db-0"))
     'db'
     """
     parts = endpoint.name.split("-")
