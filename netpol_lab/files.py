@@ -176,8 +176,8 @@ def _open(path: Path, name: str) -> int:
 def _open_inside(path: Path, root: Path) -> int:
     """Open ``path`` from ``root`` one step at a time, never following a symbolic link."""
     name = str(path)
-    try:
-        rel = path.relative_to(root) if path.is_absolute() else path
+    try:  # compared as written (made absolute, ".." folded): never resolved through links
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
     except ValueError:
         raise refused(name, f"the file is outside {root}") from None
     parts = rel.parts

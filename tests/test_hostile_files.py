@@ -25,12 +25,14 @@ spec: {podSelector: {}}
 """
 
 
-def test_regular_file_inside_root_is_read(tmp_path):
-    """The ordinary case still works: a regular file inside the folder."""
+def test_regular_file_inside_root_is_read(tmp_path, monkeypatch):
+    """The ordinary case still works: a regular file inside the folder, absolute or relative."""
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "p.yaml").write_text(POLICY)
     assert read_file(tmp_path / "sub" / "p.yaml", root=tmp_path) == POLICY.encode()
+    monkeypatch.chdir(tmp_path)
     assert read_file(Path("sub/p.yaml"), root=tmp_path) == POLICY.encode()
+    assert read_file(Path("sub/p.yaml"), root=Path("sub")) == POLICY.encode()
 
 
 @pytest.mark.parametrize("target", ["/etc/passwd", "inside.yaml"])

@@ -38,3 +38,13 @@ def test_symlinks_to_solutions_and_passwd_score_nothing_and_leak_nothing(tmp_pat
         tmp_path / "out" / "grades.md").read_text()
     assert "root:" not in written and "/bin/" not in written
     assert "linked is a symbolic link to a folder" in written
+
+
+def test_relative_submissions_folder_is_graded(tmp_path, monkeypatch):
+    """``netpol-lab grade class`` from the parent folder: relative paths are read correctly."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    (tmp_path / "class" / "alice" / f"{DENY}.yaml").write_text(
+        (SOLUTIONS / f"{DENY}.yaml").read_text())
+    table = grade(Path("class"))
+    assert table["passed"].tolist() == [True], table["reason"].tolist()
