@@ -183,8 +183,10 @@ def _exercises(args: argparse.Namespace, out: TextIO) -> int:
             out.write("\nCluster: the course's default cluster (`netpol-lab table` shows it).\n")
         if ex.given.strip():
             out.write("\nAlready applied (read-only):\n\n" + ex.given.rstrip() + "\n")
-        out.write(f"\nChecked connections ({len(ex.requirements())}):\n")
-        for line in ex.requirement_lines():
+        from .exercises.scope import scope_lines
+
+        out.write("\nWhat the check looks at:\n")
+        for line in ex.requirement_lines() + scope_lines(ex):
             out.write(f"  {line}\n")
         out.write("\nStarter (save it to a file, edit it, then run "
                   f"`netpol-lab exercises check {ex.id} FILE`):\n\n{ex.starter}")

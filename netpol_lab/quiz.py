@@ -46,6 +46,8 @@ import ipywidgets as widgets
 from .engine import Scenario, Verdict
 from .errors import NetpolError
 from .exercises import CheckResult, Exercise, check, cluster_lines, get_exercise, problem_line
+from .exercises.feedback import LISTED
+from .exercises.scope import scope_lines
 from .loader import read
 from .model import Cluster
 from .scenarios import default_cluster
@@ -473,12 +475,12 @@ class ExerciseWidget(widgets.VBox):
             parts.append(f"<details{opened}><summary>Policies already applied (read-only: your "
                          f"policies are added to them)</summary>{_pre(given)}</details>")
         try:
-            n, lines = len(ex.requirements()), ex.requirement_lines()
+            lines = ex.requirement_lines() + scope_lines(ex)
         except NetpolError as exc:
             return "".join(parts) + _problems_html([exc], "The exercise file is wrong:")
         rows = "".join(f"<li><code>{_esc(line)}</code></li>" for line in lines)
-        parts.append(f"<details><summary>The {n} connections the check looks at"
-                     f"</summary><ul>{rows}</ul></details>")
+        parts.append("<details><summary>What the check looks at: the statement's connections, "
+                     f"then everything else in scope</summary><ul>{rows}</ul></details>")
         which = ("this exercise's own cluster (not the course's default one)"
                  if ex.cluster_name == "inline" else "the course's default cluster")
         parts.append(f"<details{' open' * (ex.cluster_name == 'inline')}><summary>The cluster: "
@@ -517,7 +519,10 @@ class ExerciseWidget(widgets.VBox):
             items = "".join(
                 f"<li><b>{_esc(w.describe())}</b><details{' open' * (i < 3)}><summary>why "
                 f"(the engine's explanation)</summary>{_pre(w.explanation)}</details></li>"
-                for i, w in enumerate(result.wrong))
+                for i, w in enumerate(result.wrong[:LISTED]))
+            more = len(result.wrong) - LISTED
+            if more > 0:
+                items += f"<li>… and {more} more</li>"
             body = (f"<b>{WRONG_GLYPH} Not yet:</b> {len(result.wrong)} of {result.checked} "
                     f"connections have the wrong verdict.<ul>{items}</ul>")
         left = len(result.exercise.hints) - len(self.revealed_hints)

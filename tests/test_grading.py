@@ -26,12 +26,14 @@ spec:
 
 EXPECTED_CSV = """\
 learner,exercise,topic,difficulty,status,passed,wrong,checked,reason
-alice,ingress-01-frontend-only,ingress,beginner,passed,True,0,6,
-alice,debugging-03-dns-broken,debugging,intermediate,passed,True,0,6,
-bob,ingress-01-frontend-only,ingress,beginner,failed,False,3,6,"3 of 6 connections wrong: \
+alice,ingress-01-frontend-only,ingress,beginner,passed,True,0,2736,
+alice,debugging-03-dns-broken,debugging,intermediate,passed,True,0,2736,
+bob,ingress-01-frontend-only,ingress,beginner,failed,False,7,2736,"7 of 2736 connections wrong: \
 production/mobile-bff -> production/api 8080/TCP should be denied, but it is allowed; \
 staging/frontend -> production/api 8080/TCP should be denied, but it is allowed; \
-monitoring/prometheus -> production/api 8080/TCP should be denied, but it is allowed"
+monitoring/prometheus -> production/api 8080/TCP should be denied, but it is allowed; \
+production/database -> production/api 8080/TCP should be denied, but it is allowed; \
+production/cache -> production/api 8080/TCP should be denied, but it is allowed; and 2 more"
 bob,debugging-03-dns-broken,debugging,intermediate,missing,False,0,0,missing: no file \
 debugging-03-dns-broken.yaml in bob/
 carol,ingress-01-frontend-only,ingress,beginner,invalid,False,0,0,"invalid: line 20, \
@@ -83,7 +85,7 @@ def test_markdown_summary_per_learner_per_exercise_with_reasons(classroom):
     assert "| alice | 2/2 | 2 | 0 | 0 | 0 |" in text
     assert "| carol | 0/2 | 0 | 0 | 2 | 0 |" in text
     assert "| ingress-01-frontend-only | ingress | beginner | 1/4 |" in text
-    assert "### bob\n\n- ✗ `ingress-01-frontend-only` (failed): 3 of 6 connections wrong" in text
+    assert "### bob\n\n- ✗ `ingress-01-frontend-only` (failed): 7 of 2736 connections wrong" in text
     assert "### alice" not in text
     assert ("- dave/ingress-01.yaml does not name an exercise; ignored "
             "(did they mean ingress-01-frontend-only?)") in text

@@ -212,3 +212,15 @@ def test_exercise_widget_shows_the_cluster_with_namespace_labels():
     default = html.unescape(shown_text(ExerciseWidget("ipblock-03-pod-ip-caveat")))
     assert "the course's default cluster" in default
     assert "production/api  10.244.1.12  app=api, tier=backend" in default
+
+
+def test_exercise_widget_names_the_headline_not_a_sample_of_the_scope():
+    """The intro lists the statement's connections and says the rest of the scope is
+    checked, without listing it (a learner could tune an answer to a list of samples)."""
+    w = ExerciseWidget("debugging-01-label-typo")
+    text = shown_text(w)
+    assert "everything else in scope as the statement says" in text
+    for connection in w.exercise.must_allow + w.exercise.must_deny:
+        assert str(connection).split(" -> ")[0] in text
+    assert "kube-system/coredns -> monitoring/prometheus" not in text
+    assert "7777/TCP" in text  # the probe ports are named, not the connections

@@ -31,10 +31,28 @@ The file format::
       allowed:                          # rows of that table that must be allowed;
         - "production/frontend -> production/api 8080"   # every other row must be denied
         - "* -> production/frontend"    # no port: every port of the table for that pair
+    scope:                              # optional: what else is checked (defaults shown)
+      sources: ["*"]                    # glob patterns over endpoint ids
+      destinations: ["*"]
+      ports: [80, 8080, 53/UDP]         # default: every port declared in the cluster
+      probes: true                      # also 7777 on TCP/UDP/SCTP, DNS, declared ports + 1
+    dont_care:                          # optional: connections whose verdict does not matter
+      - connection: "production/* -> kube-system/* 53/UDP"   # globs; no port: every port
+        reason: DNS is not what this exercise is about      # shown to the learner
     hints:
       - the first, gentle hint
       - a more precise one
       - nearly the answer
+
+``must_allow``, ``must_deny`` and ``expected_table`` are the *headline*
+connections, the ones the statement talks about. Every other connection of
+the scope (by default: every source × destination of the cluster, pods and
+external endpoints, on every declared port plus probe ports; see
+:mod:`netpol_lab.exercises.scope`) must have the verdict it has under the
+exercise's **reference solution**, ``solutions/<id>.yaml`` beside the
+exercises folder, except the ``dont_care`` ones. An over-permissive answer
+(one more peer, no ``ports``) therefore fails even where the statement's
+headline connections all look right.
 
 A source or destination is ``namespace/pod``, an external endpoint's name, or
 an IP address. The port is a number or the name of one of the destination's
@@ -55,8 +73,8 @@ Examples
 ... must_deny: ["staging/frontend -> production/api 8080"]
 ... hints: [Select the api pods., Allow one peer on one port.]
 ... ''')
->>> validate_exercise(ex)
-[]
+>>> validate_exercise(ex)  # doctest: +ELLIPSIS
+['the exercise has no reference solution (.../solutions/demo.yaml is missing): only its headline connections can be checked']
 >>> answer = '''
 ... apiVersion: networking.k8s.io/v1
 ... kind: NetworkPolicy

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import NetpolError
 from ..model import Cluster
 from ..policy import NetworkPolicy
 from .feedback import CheckResult, WrongConnection
-from .format import Exercise, Requirement, _resolved, get_exercise
+from .format import Exercise, Requirement, _resolved, get_exercise, reference_path
+from .scope import ScopeTraffic, expected_traffic, policies_in_force, traffic
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from ..engine import Scenario
@@ -72,6 +75,45 @@ def validate_exercise(exercise: Exercise) -> list[str]:
     starter = read(exercise.starter)
     if starter.problems and exercise.topic != "debugging":
         out.append(f"the starter does not parse: {starter.problems[0]}")
+    out += _validate_scope(exercise, reqs)
+    return out
+
+
+def _validate_scope(exercise: Exercise, reqs: list[Requirement]) -> list[str]:
+    """The reference solution exists and agrees with the headline; the scope is sensible."""
+    import fnmatch
+
+    out = []
+    ids = [ep.id for ep in exercise.cluster.endpoints]
+    scope = exercise.scope
+    for name, patterns in (("sources", scope.sources), ("destinations", scope.destinations)):
+        for pattern in patterns:
+            if not any(fnmatch.fnmatchcase(i, pattern) for i in ids):
+                out.append(f"scope.{name}: {pattern!r} matches no endpoint of the cluster")
+    for i, entry in enumerate(exercise.dont_care):
+        for req in reqs:
+            try:
+                src, dst, number, protocol = _resolved(exercise.cluster, req)
+            except NetpolError:
+                continue
+            if entry.covers(src, dst, number, protocol, exercise.cluster.endpoint(dst)):
+                out.append(f"dont_care[{i}] ({entry.connection}) covers the headline connection "
+                           f"{req.text!r}, which the exercise requires "
+                           f"{'allowed' if req.expected else 'denied'}")
+    path = reference_path(exercise)
+    try:
+        expected = expected_traffic(exercise)
+    except NetpolError as exc:
+        return [*out, str(exc)]
+    if expected is None:
+        return [*out, f"the exercise has no reference solution ({path} is missing): only its "
+                      "headline connections can be checked"]
+    result = check(exercise, path)
+    if result.problems:
+        out.append(f"the reference solution {path} is invalid: {result.reason}")
+    else:
+        out += [f"the reference solution disagrees with the exercise: {w.describe()}"
+                for w in result.wrong]
     return out
 
 
@@ -146,33 +188,60 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
         hint = "Fix the problem shown first: the field path and line say where it is."
         return CheckResult(exercise, False, problems=tuple(problems), hint=hint,
                            notes=tuple(notes), attempt=attempt)
-    by_id: dict[str, NetworkPolicy] = {}
-    for policy in policies:  # as with kubectl apply, a later document of the same name wins
-        if policy.id in by_id:
-            notes.append(f"policy {policy.id} is defined twice in the answer; the last one "
-                         "wins, as with kubectl apply")
-        by_id[policy.id] = policy
-    policies = list(by_id.values())
-    given = []
-    for policy in exercise.given_policies():
-        if policy.id in by_id:
-            notes.append(f"your policy {policy.id} replaces the already applied policy of the "
-                         "same name, as kubectl apply would")
-        else:
-            given.append(policy)
-    scenario = Scenario(exercise.cluster, [*given, *policies])
+    in_force, applied = policies_in_force(exercise, policies)
+    notes += applied
+    own = {p.id: p for p in policies}
+    scenario = Scenario(exercise.cluster, in_force)
     reqs = exercise.requirements()
     wrong = []
     for req in reqs:
         verdict = scenario.evaluate(req.source, req.destination, req.port, req.protocol)
         if verdict.allowed != req.expected:
             wrong.append(WrongConnection(req, verdict.allowed, verdict))
+    checked = len(reqs)
+    expected = expected_traffic(exercise)
+    if expected is not None:
+        scope_wrong, checked = _scope_check(exercise, expected, scenario, reqs)
+        wrong += scope_wrong
     passed = not wrong
     hint = None
     if not passed and hints:
         hint = hints[min(max(attempt, 1), len(hints)) - 1]
-    return CheckResult(exercise, passed, tuple(wrong), (), hint, len(reqs), tuple(notes),
-                       attempt, _lint(scenario, policies))
+    return CheckResult(exercise, passed, tuple(wrong), (), hint, checked, tuple(notes),
+                       attempt, _lint(scenario, [p for p in in_force if p.id in own]))
+
+
+def _scope_check(exercise: Exercise, expected: ScopeTraffic, scenario: Scenario,
+                 headline: list[Requirement]) -> tuple[list[WrongConnection], int]:
+    """The wrong connections of the scope that are not headline ones, and how many were checked.
+
+    The learner's traffic is computed for the whole scope at once (one matrix
+    per port); only the wrong connections are explained by the engine.
+    """
+    ids, actual = traffic(exercise, scenario.policies, expected.ports)
+    position = {ident: i for i, ident in enumerate(ids)}
+    port_index = {port: k for k, port in enumerate(expected.ports)}
+    listed = expected.checked.copy()
+    extra = 0
+    for req in headline:
+        try:
+            src, dst, number, protocol = _resolved(exercise.cluster, req)
+        except NetpolError:
+            continue
+        k, s, d = port_index.get((number, protocol)), position.get(src), position.get(dst)
+        if None not in (k, s, d) and listed[k, s, d]:
+            listed[k, s, d] = False
+        else:
+            extra += 1
+    wrong = []
+    for k, s, d in zip(*np.nonzero(listed & (actual != expected.expected)), strict=True):
+        number, protocol = expected.ports[k]
+        want = bool(expected.expected[k, s, d])
+        req = Requirement(ids[s], ids[d], number, protocol, want,
+                          f"{ids[s]} -> {ids[d]} {number}/{protocol}")
+        verdict = scenario.evaluate(ids[s], ids[d], number, protocol)
+        wrong.append(WrongConnection(req, verdict.allowed, verdict, headline=False))
+    return wrong, expected.size + extra
 
 
 def _lint(scenario: Scenario, policies: list[NetworkPolicy]) -> tuple[LintWarning, ...]:

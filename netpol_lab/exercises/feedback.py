@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from ..lint import LintWarning
 
 REASON_LIMIT = 5  # wrong connections named in a one-line reason
+LISTED = 10  # wrong connections listed in a summary (a whole scope may have hundreds)
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,12 +27,16 @@ class WrongConnection:
     """A required connection whose verdict is not the required one.
 
     ``verdict`` is the engine's :class:`~netpol_lab.engine.Verdict` for it, so
-    ``explanation`` says exactly which policy and rule decided.
+    ``explanation`` says exactly which policy and rule decided. ``headline``
+    is True for a connection the exercise names (``must_allow``,
+    ``must_deny``, ``expected_table``) and False for one of the rest of the
+    scope, whose required verdict is the reference solution's.
     """
 
     requirement: Requirement
     actual: bool
     verdict: Verdict
+    headline: bool = True
 
     @property
     def expected(self) -> bool:
@@ -129,15 +134,18 @@ class CheckResult:
         >>> from netpol_lab.exercises import check, get_exercise
         >>> ex = get_exercise("ports-01-one-port")
         >>> data = check(ex, ex.starter).to_dict()
-        >>> data["status"], data["checked"], data["wrong"][0]["connection"]
-        ('failed', 6, 'production/frontend -> production/api 8080/TCP')
+        >>> data["status"], data["wrong"][0]["connection"], data["wrong"][0]["headline"]
+        ('failed', 'production/frontend -> production/api 8080/TCP', True)
+        >>> data["checked"] > 1000  # the whole scope, not only the 6 headline connections
+        True
         """
         return {
             "exercise": self.exercise.id, "status": self.status, "passed": self.passed,
             "checked": self.checked, "reason": self.reason, "attempt": self.attempt,
             "wrong": [{"connection": w.connection, "expected": "allowed" if w.expected
                        else "denied", "actual": "allowed" if w.actual else "denied",
-                       "reason": w.reason, "explanation": w.explanation} for w in self.wrong],
+                       "headline": w.headline, "reason": w.reason,
+                       "explanation": w.explanation} for w in self.wrong],
             "problems": [e.to_dict() for e in self.problems],
             "hint": self.hint, "notes": list(self.notes),
             "warnings": [w.to_dict() for w in self.warnings],
@@ -168,7 +176,7 @@ class CheckResult:
             if len(self.wrong) > explained:
                 lines.append(f"(The first {explained} come with the engine's explanation; "
                              "`netpol-lab explain SRC DST PORT` explains any other.)")
-            for i, w in enumerate(self.wrong):
+            for i, w in enumerate(self.wrong[:max(LISTED, explained)]):
                 lines.append("")
                 lines.append(f"- **{w.describe()}**" if md else f"- {w.describe()}")
                 if i >= explained:
@@ -177,6 +185,9 @@ class CheckResult:
                     lines.append("\n  ```\n  " + w.explanation.replace("\n", "\n  ") + "\n  ```")
                 else:
                     lines.append("    " + w.explanation.replace("\n", "\n    "))
+            more = len(self.wrong) - max(LISTED, explained)
+            if more > 0:
+                lines += ["", f"- … and {more} more"]
         for note in self.notes:
             lines.append(f"Note: {note}")
         if self.warnings and (self.passed or self.attempt >= 2):  # let attempt 1 be the learner's

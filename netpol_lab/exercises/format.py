@@ -25,8 +25,10 @@ TOPICS = ("ingress", "egress", "selectors", "empty-selectors", "ipblock", "ports
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 ENV_VAR = "NETPOL_LAB_EXERCISES"
 FIELDS = ("id", "title", "topic", "difficulty", "statement", "cluster", "given", "starter",
-          "must_allow", "must_deny", "expected_table", "hints")
+          "must_allow", "must_deny", "expected_table", "scope", "dont_care", "hints")
 TABLE_FIELDS = ("sources", "destinations", "ports", "allowed")
+SCOPE_FIELDS = ("sources", "destinations", "ports", "probes")
+DONT_CARE_FIELDS = ("connection", "reason")
 CONNECTION_EXAMPLE = "production/frontend -> production/api 8080/TCP"
 _CONNECTION = re.compile(r"^\s*(?P<src>\S+)\s*(?:->|→)\s*(?P<dst>\S+)(?:\s+(?:on\s+)?"
                          r"(?P<port>\S+))?\s*$")
@@ -66,6 +68,71 @@ class ExpectedTable:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which connections the check compares with the reference solution's traffic table.
+
+    ``sources`` and ``destinations`` are glob patterns over endpoint ids
+    (``namespace/pod`` or an external endpoint's name). ``ports`` lists
+    ``"N[/PROTOCOL]"``; ``None`` (the default) means every port declared by
+    any endpoint of the cluster. ``probes`` adds the probe ports of
+    :data:`netpol_lab.exercises.scope.PROBE_PORTS` (and each declared port
+    plus one), which catch "all ports" and too-wide ``endPort`` mistakes.
+    """
+
+    sources: tuple[str, ...] = ("*",)
+    destinations: tuple[str, ...] = ("*",)
+    ports: tuple[str, ...] | None = None
+    probes: bool = True
+
+
+@dataclass(frozen=True)
+class DontCare:
+    """Connections the exercise does not care about, and why (shown to the learner).
+
+    ``connection`` is ``"SRC -> DST [PORT[/PROTOCOL]]"`` where SRC and DST may
+    be glob patterns; without a port it covers every port.
+
+    Examples
+    --------
+    >>> dc = DontCare("production/* -> kube-system/* 53/UDP", "DNS is not the point here")
+    >>> dc.covers("production/api", "kube-system/coredns", 53, "UDP")
+    True
+    >>> dc.covers("production/api", "kube-system/coredns", 53, "TCP")
+    False
+    """
+
+    connection: str
+    reason: str = ""
+
+    def _parts(self) -> tuple[str, str, Requirement | None]:
+        match = _CONNECTION.match(self.connection)
+        if not match:
+            raise ExerciseError(f"cannot read the connection {self.connection!r}",
+                                expected="SOURCE -> DESTINATION [PORT[/PROTOCOL]] where SOURCE "
+                                         "and DESTINATION may be glob patterns",
+                                example="production/* -> kube-system/coredns 53/UDP")
+        port = None
+        if match["port"]:
+            port = _requirement("x", "y", match["port"], True, self.connection)
+        return match["src"], match["dst"], port
+
+    def covers(self, source: str, destination: str, port: int, protocol: str,
+               endpoint: Any = None) -> bool:
+        """Whether the connection ``source -> destination port/protocol`` is one of these.
+
+        ``endpoint`` is the destination endpoint, needed only to resolve a named port.
+        """
+        src, dst, want = self._parts()
+        if not (fnmatch.fnmatchcase(source, src) and fnmatch.fnmatchcase(destination, dst)):
+            return False
+        if want is None:
+            return True
+        if isinstance(want.port, str) and endpoint is None:
+            return False
+        return _port_is(want, port, protocol, endpoint)
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One exercise: the task, its cluster, the starter YAML and the required traffic.
 
@@ -83,6 +150,11 @@ class Exercise:
         Connections as ``"SOURCE -> DESTINATION PORT[/PROTOCOL]"``.
     expected_table : ExpectedTable or None
         A whole table of expected verdicts, when the exercise gives one.
+    scope : Scope
+        The connections checked against the reference solution's traffic
+        (by default every source, destination and declared port, plus probes).
+    dont_care : tuple of DontCare
+        Connections in scope whose verdict does not matter, each with a reason.
     hints : tuple of str
         Progressive hints, gentle first.
     given : str
@@ -103,6 +175,8 @@ class Exercise:
     must_allow: tuple[str, ...] = ()
     must_deny: tuple[str, ...] = ()
     expected_table: ExpectedTable | None = None
+    scope: Scope = Scope()
+    dont_care: tuple[DontCare, ...] = ()
     hints: tuple[str, ...] = ()
     given: str = ""
     cluster_name: str = "default"
@@ -358,13 +432,79 @@ def parse_exercise(text: str | Mapping, source: str = "", default_id: str | None
             ports=None if ports is None else string_list("expected_table.ports", ports),
             allowed=string_list("expected_table.allowed", raw.get("allowed") or []),
         )
+    scope = _scope(data.get("scope"), string_list, fail)
+    dont_care = _dont_care(data.get("dont_care"), fail)
     return Exercise(
         id=ex_id, title=text_field("title"), topic=topic, difficulty=difficulty,
         statement=text_field("statement").strip(), cluster=cluster,
         starter=text_field("starter", required=False), must_allow=string_list("must_allow"),
         must_deny=string_list("must_deny"), expected_table=table, hints=string_list("hints"),
         given=text_field("given", required=False), cluster_name=cluster_name, source=source,
+        scope=scope, dont_care=dont_care,
     )
+
+
+def _scope(raw: Any, string_list, fail) -> Scope:
+    if raw is None:
+        return Scope()
+    if not isinstance(raw, Mapping):
+        raise fail("scope", "scope must be a mapping", "sources, destinations, ports, probes")
+    extra = sorted(set(raw) - set(SCOPE_FIELDS))
+    if extra:
+        raise fail(f"scope.{extra[0]}", f"unknown field {extra[0]!r}",
+                   "one of " + ", ".join(SCOPE_FIELDS))
+    ports = raw.get("ports")
+    if ports is not None:
+        ports = string_list("scope.ports", ports)
+        from ..table import parse_ports
+
+        for i, port in enumerate(ports):
+            try:
+                parse_ports([port])
+            except NetpolError as exc:
+                raise fail(f"scope.ports[{i}]", exc.message,
+                           "a port number, then optionally /TCP, /UDP or /SCTP (53/UDP)"
+                           ) from None
+    probes = raw.get("probes", True)
+    if not isinstance(probes, bool):
+        raise fail("scope.probes", "scope.probes must be true or false")
+    out = Scope(sources=string_list("scope.sources", raw.get("sources") or ["*"]),
+                destinations=string_list("scope.destinations", raw.get("destinations") or ["*"]),
+                ports=ports, probes=probes)
+    return out
+
+
+def _dont_care(raw: Any, fail) -> tuple[DontCare, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise fail("dont_care", "dont_care must be a list",
+                   "items {connection: 'SRC -> DST [PORT]', reason: '...'}")
+    out = []
+    for i, item in enumerate(raw):
+        where = f"dont_care[{i}]"
+        if not isinstance(item, Mapping):
+            raise fail(where, f"{where} must be a mapping",
+                       "{connection: 'SRC -> DST [PORT[/PROTOCOL]]', reason: 'why it does not "
+                       "matter here'}")
+        extra = sorted(set(item) - set(DONT_CARE_FIELDS))
+        if extra:
+            raise fail(f"{where}.{extra[0]}", f"unknown field {extra[0]!r}",
+                       "one of " + ", ".join(DONT_CARE_FIELDS))
+        for name in DONT_CARE_FIELDS:
+            value = item.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise fail(f"{where}.{name}", f"{where} has no {name!r}" if value is None
+                           else f"{where}.{name} must be text",
+                           "the connections (globs allowed)" if name == "connection"
+                           else "a sentence saying why these connections do not matter")
+        entry = DontCare(item["connection"].strip(), " ".join(item["reason"].split()))
+        try:
+            entry._parts()
+        except ExerciseError as exc:
+            raise fail(f"{where}.connection", exc.message, exc.expected) from None
+        out.append(entry)
+    return tuple(out)
 
 
 def _exercise_cluster(value: Any, fail) -> tuple[Cluster, str]:
@@ -383,6 +523,26 @@ def _exercise_cluster(value: Any, fail) -> tuple[Cluster, str]:
     if not loaded.has_cluster:
         raise fail("cluster", "the inline cluster has no namespaces, pods or externals")
     return loaded.cluster(), "inline"
+
+
+def solutions_dir(directory: str | os.PathLike | None = None) -> Path:
+    """Where the reference solutions of the exercises in ``directory`` live.
+
+    The ``solutions/`` folder beside the exercises folder (``directory``,
+    default :func:`exercises_dir`). This is the one place that knows it.
+    """
+    base = Path(directory) if directory is not None else exercises_dir()
+    return base.expanduser().resolve().parent / "solutions"
+
+
+def reference_path(exercise: Exercise) -> Path:
+    """The file of ``exercise``'s reference solution (which may not exist).
+
+    Looked up in :func:`solutions_dir` of the folder the exercise was read
+    from (the course's folder for an exercise parsed from text).
+    """
+    folder = Path(exercise.source).parent if exercise.source else None
+    return solutions_dir(folder) / f"{exercise.id}.yaml"
 
 
 def exercises_dir() -> Path:
