@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ FAST_COMPOSER = getattr(yaml, "CSafeLoader", None)
 
 MAX_NUMBER_CHARS = 100  # a 64-bit integer in binary with separators still fits
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_STR_TAG = "tag:yaml.org,2002:str"
 # lone surrogates cannot be written out as UTF-8; control characters (other than tab and
 # line breaks) only arrive through escapes such as "\x07" and would garble any report
 _UNREADABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -87,21 +87,42 @@ def format_path(path: PathKey) -> str:
     return out
 
 
-@dataclass
 class Document:
-    """One YAML document: its data, its 1-based number and the line of each field path."""
+    """One YAML document: its data, its 1-based number and the line of each field path.
 
-    data: Any
-    number: int
-    lines: dict = field(default_factory=dict, repr=False)
-    source: str | None = None
+    A document read on the fast path (:func:`iter_documents`) has no line map
+    until one is asked for (``lines`` or :meth:`line_of`): then the text is
+    read again, with line tracking, once for all the documents of that text.
+    """
+
+    __slots__ = ("_lines", "_lines_from", "data", "number", "source")
+
+    def __init__(self, data: Any, number: int, lines: dict | None = None,
+                 source: str | None = None, lines_from: _LineIndex | None = None) -> None:
+        self.data = data
+        self.number = number
+        self.source = source
+        self._lines = lines if lines is not None else {}
+        self._lines_from = lines_from
+
+    def __repr__(self) -> str:
+        return f"Document(data={self.data!r}, number={self.number}, source={self.source!r})"
+
+    @property
+    def lines(self) -> dict:
+        """``field path → line`` for every field of the document."""
+        if self._lines_from is not None:
+            self._lines = self._lines_from.lines(self.number)
+            self._lines_from = None
+        return self._lines
 
     def line_of(self, path: PathKey) -> int | None:
         """The line of ``path``, or of its closest ancestor that has one."""
+        lines = self.lines
         path = tuple(path)
         while True:
-            if path in self.lines:
-                return self.lines[path]
+            if path in lines:
+                return lines[path]
             if not path:
                 return None
             path = path[:-1]
@@ -110,9 +131,10 @@ class Document:
 class _Builder:
     """Turns composed YAML nodes into plain Python data with a line map."""
 
-    def __init__(self, document: int, source: str | None) -> None:
+    def __init__(self, document: int, source: str | None, track_lines: bool = True) -> None:
         self.document = document
         self.source = source
+        self.track_lines = track_lines
         self.lines: dict = {}
         self.count = 0
         self.expanded = 0
@@ -138,11 +160,14 @@ class _Builder:
             raise self.error(node, f"the number {node.value[:20]}… has "
                              f"{len(node.value):,} characters, far too many for any field",
                              "a number such as 8080", path)
-        try:
-            value = self._scalars.construct_object(node, deep=True)
-        except Exception as exc:  # PyYAML raises many types for odd scalars
-            raise self.error(node, f"cannot read the value {excerpt(node.value)}: "
-                             f"{excerpt(str(exc), 80)}", path=path) from None
+        if node.tag == _STR_TAG:  # the composer resolved it already: the text is the value
+            value = node.value
+        else:
+            try:
+                value = self._scalars.construct_object(node, deep=True)
+            except Exception as exc:  # PyYAML raises many types for odd scalars
+                raise self.error(node, f"cannot read the value {excerpt(node.value)}: "
+                                 f"{excerpt(str(exc), 80)}", path=path) from None
         if isinstance(value, str) and (bad := _UNREADABLE.search(value)):
             char = ord(bad.group())
             what = ("a lone surrogate" if 0xD800 <= char <= 0xDFFF
@@ -170,7 +195,8 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise self.error(node, f"the document is nested more than {MAX_DEPTH} levels deep")
-        self.lines.setdefault(path, node.start_mark.line + 1)
+        if self.track_lines:
+            self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -246,8 +272,18 @@ def read_text(source: str | bytes | os.PathLike, *,
     return source, name
 
 
-def iter_documents(text: str, source: str | None = None) -> Iterator[Document]:
+def iter_documents(text: str, source: str | None = None, *,
+                   track_lines: str = "on-demand") -> Iterator[Document]:
     """Parse YAML (or JSON) text into :class:`Document` objects, skipping empty ones.
+
+    ``track_lines="on-demand"`` (the default) reads the text on a fast path
+    first: JSON with the :mod:`json` module, YAML with libyaml's composer and
+    no line map; a document's lines are then found when first asked for
+    (:meth:`Document.line_of`), by reading the text again with line tracking.
+    Anything unusual (a value the fast path does not judge the same way, an
+    error) is read on the line-tracking path at once, so the data and every
+    error are the same either way. ``track_lines="always"`` skips the fast
+    path.
 
     Examples
     --------
@@ -260,14 +296,21 @@ def iter_documents(text: str, source: str | None = None) -> Iterator[Document]:
     if "\x00" in text:
         raise ParseError("the input contains NUL bytes: this is binary data, not YAML",
                          source=source, expected="a YAML or JSON text")
+    fast = _read_fast(text, source) if track_lines == "on-demand" else None
+    if fast is not None:
+        yield from fast
+        return
     if FAST_COMPOSER is not None:
         try:
-            nodes = _compose_all(FAST_COMPOSER, text)
+            with _collector_paused():
+                nodes = _compose_all(FAST_COMPOSER, text)
         except (yaml.YAMLError, RecursionError):
             nodes = None  # read again below: the pure-Python reader words errors better
         if nodes is not None:
             for number, node in nodes:
-                yield from _document(node, number, source)
+                with _collector_paused():
+                    docs = list(_document(node, number, source))
+                yield from docs
             return
     number = 0
     try:  # the reader checks every character up front: control characters fail here
@@ -301,6 +344,125 @@ def iter_documents(text: str, source: str | None = None) -> Iterator[Document]:
         raise ParseError("the document is nested too deeply to read", source=source) from None
     finally:
         composer.dispose()
+
+
+class _LineIndex:
+    """The line maps of one text's documents, built on first use by a line-tracking read."""
+
+    def __init__(self, text: str, source: str | None) -> None:
+        self._text, self._source = text, source
+        self._lines: dict[int, dict] | None = None
+
+    def lines(self, number: int) -> dict:
+        if self._lines is None:
+            self._lines = {doc.number: doc.lines for doc in
+                           iter_documents(self._text, self._source, track_lines="always")}
+            self._text = ""
+        return self._lines.get(number, {})
+
+
+class _Unusual(Exception):
+    """The fast path met something it leaves to the line-tracking path."""
+
+
+def _read_fast(text: str, source: str | None) -> list[Document] | None:
+    """The documents of ``text`` without line maps, or ``None`` to take the careful path.
+
+    JSON (a text that starts with ``{`` or ``[``) is read with :mod:`json`:
+    any duplicate key, exponent, ``NaN``, over-long number or unreadable
+    character sends it to the careful path, where YAML's rules (JSON is YAML)
+    decide and word the error. Other text is composed by libyaml and built
+    without line tracking; any error sends it to the careful path too.
+    """
+    index = _LineIndex(text, source)
+    try:
+        with _collector_paused():
+            if text.lstrip()[:1] in ("{", "["):
+                data = _json(text)
+                return [] if data is None else [Document(data, 1, source=source,
+                                                         lines_from=index)]
+            if FAST_COMPOSER is None:
+                return None
+            docs = []
+            for number, node in _compose_all(FAST_COMPOSER, text):
+                if node is None:
+                    continue
+                builder = _Builder(number, source, track_lines=False)
+                data = builder.build(node, ())
+                if data is not None:
+                    docs.append(Document(data, number, source=source, lines_from=index))
+            return docs
+    except (_Unusual, ParseError, yaml.YAMLError, RecursionError, ValueError):
+        return None
+
+
+def _json(text: str) -> Any:
+    import json
+
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        out = dict(items)
+        if len(out) != len(items):
+            raise _Unusual("duplicate key")
+        return out
+
+    def number(literal: str) -> int:
+        if len(literal) > MAX_NUMBER_CHARS:
+            raise _Unusual("long number")
+        return int(literal)
+
+    def decimal(literal: str) -> float:
+        # YAML 1.1 (PyYAML) reads 1e3 and 1.5e3 as text, 1.5e+3 as a float
+        if "e" in literal.lower() or len(literal) > MAX_NUMBER_CHARS:
+            raise _Unusual("exponent")
+        return float(literal)
+
+    def constant(literal: str) -> None:
+        raise _Unusual(literal)
+
+    data = json.loads(text, object_pairs_hook=pairs, parse_int=number, parse_float=decimal,
+                      parse_constant=constant)
+    _check_text(data, 0)
+    return data
+
+
+def _check_text(value: Any, depth: int, count: list[int] | None = None) -> None:
+    """Unusual: characters YAML refuses, nesting over MAX_DEPTH, more than MAX_VALUES values."""
+    count = count if count is not None else [0]
+    count[0] += 1
+    if depth > MAX_DEPTH or count[0] > MAX_VALUES:
+        raise _Unusual("too deep or too many values")
+    if isinstance(value, str):
+        if _UNREADABLE.search(value):
+            raise _Unusual("character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, depth + 1, count)
+            _check_text(item, depth + 1, count)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item, depth + 1, count)
+
+
+class _collector_paused:
+    """Pause Python's cyclic garbage collector while a large node graph is built.
+
+    Composing 3 MB of YAML creates millions of objects that live until the
+    document is built; each collection pass walks them all again, which made
+    reading a 5,000-pod cluster several times slower. Nothing here creates
+    reference cycles that need the collector.
+    """
+
+    def __enter__(self) -> None:
+        import gc
+
+        self._was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        import gc
+
+        if self._was:
+            gc.enable()
 
 
 def _compose_all(loader_class: type, text: str) -> list[tuple[int, yaml.Node]]:
