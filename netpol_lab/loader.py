@@ -79,14 +79,18 @@ class Loaded:
     def cluster(self) -> Cluster:
         """The cluster these objects describe, policy namespaces included."""
         pods = list(self.pods)
+        by_label: dict[tuple[str, str, str], list[Pod]] = {}  # (namespace, key, value) → pods
+        if self.workloads:
+            for p in self.pods:
+                for k, v in p.labels.items():
+                    by_label.setdefault((p.namespace, k, v), []).append(p)
         for rep in self.workloads:
             # its running pods are listed when a pod of its namespace carries all its template
             # labels; a template without labels proves nothing, so that workload always counts
+            candidates = min((by_label.get((rep.namespace, k, v), []) for k, v in
+                              rep.labels.items()), key=len, default=[])
             covered = bool(rep.labels) and any(
-                p.namespace == rep.namespace
-                and all(p.labels.get(k) == v for k, v in rep.labels.items())
-                for p in self.pods
-            )
+                all(p.labels.get(k) == v for k, v in rep.labels.items()) for p in candidates)
             if not covered:
                 pods.append(rep)
         base = self.cluster_given
