@@ -45,7 +45,7 @@ def main() -> None:
 
     base = nl.article_yaml("api-ingress")
     texts = [base + RULE.format(port=8080 if i % 2 else 9090) for i in range(args.edits)]
-    pg = Playground(base, settle=0)  # each edit is compared with the one before
+    pg = Playground(base)  # each edit is compared with the starting version
     for text in texts[1:6]:  # warm up imports and caches; ends on 8080, texts[0] is 9090
         pg.editor.value = text + "# warm-up\n"
 

@@ -6,9 +6,9 @@ Three widgets, each a thin layer over the core (they only call
 :func:`~netpol_lab.lint.lint`, and draw with :mod:`netpol_lab.plot`):
 
 - :class:`Playground`: a YAML editor for one or more policies; the traffic
-  table re-evaluates on every edit, with filters, what changed since the
-  previous valid version, a problems pane, an explanation pane, and matrix and
-  diagram views.
+  table re-evaluates on every edit, with filters, what changed since a baseline
+  the learner chose (the starting version, or one they pinned), a problems
+  pane, an explanation pane, and matrix and diagram views.
 - :class:`Compare`: two policies side by side (the AND and the OR form, say),
   their verdicts and the difference.
 - :class:`ClusterView`: namespaces, pods with labels and ports, external
@@ -30,13 +30,15 @@ False
 (True, False)
 >>> pg.changes[["source", "change"]].to_dict("records")
 [{'source': 'production/mobile-bff', 'change': 'newly allowed'}]
+>>> pg.pin()                      # this version becomes the baseline: nothing differs from it
+>>> pg.changes.empty, pg.baseline_name
+(True, 'the pinned version')
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,16 +57,28 @@ from .scenarios import default_cluster
 from .table import COLUMNS, KEY, diff, traffic_table
 
 ALL = ""  # the "no filter" value of the filter dropdowns
+MATRIX_TAB, DIAGRAM_TAB = 2, 3  # the Playground's picture tabs (drawn only when visible)
 Key = tuple[str, str, int, str]
 CHANGE_MARK = {"newly allowed": "▲", "newly denied": "▼", "added": "+", "removed": "−"}
 
 STYLE = f"""<style>
 .netpol-editor textarea {{ font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
   "DejaVu Sans Mono", monospace; font-size: 13px; line-height: 1.4; white-space: pre;
-  tab-size: 2; }}
+  overflow: auto; tab-size: 2; resize: vertical; }}
+.netpol-playground, .netpol-compare, .netpol-cluster-view {{ max-width: 100%;
+  overflow-x: hidden; }}
+.netpol-playground .netpol-column {{ min-width: 0; }}
+.netpol-playground .widget-vbox > .jupyter-widgets {{ width: auto !important;
+  align-self: stretch; }}
+.netpol-playground .netpol-scroll {{ max-height: 360px; }}
+.netpol-playground .widget-tab > .p-TabBar, .netpol-playground .widget-tab > .lm-TabBar {{
+  min-height: 28px; }}
+.netpol-baseline-bar {{ align-items: center; flex-wrap: wrap; }}
+.netpol-baseline-bar .netpol-status {{ flex: 1 1 auto; width: auto; }}
 .netpol-playground .widget-html-content, .netpol-compare .widget-html-content,
 .netpol-cluster-view .widget-html-content {{ line-height: 1.4; }}
-.netpol-scroll {{ max-height: 430px; overflow: auto; border: 1px solid #ccc; }}
+.netpol-scroll {{ max-height: 430px; overflow: auto; border: 1px solid #ccc;
+  max-width: 100%; }}
 .netpol-table table, .netpol-compare-table table, .netpol-cluster table {{
   border-collapse: collapse; font-size: 12px; width: 100%; }}
 .netpol-table th, .netpol-compare-table th, .netpol-cluster th {{ position: sticky; top: 0;
@@ -78,6 +92,9 @@ STYLE = f"""<style>
   color: #5C3D00; font-weight: bold; white-space: nowrap;
   border-left: 5px solid {PALETTE["denied"]}; }}
 tr.netpol-changed td {{ background: #FFF7C2; }}
+.netpol-small {{ font-size: 11px; color: #555; }}
+.netpol-table td.netpol-connection-cell {{ white-space: nowrap; }}
+.netpol-table td.netpol-change {{ white-space: nowrap; }}
 tr.netpol-changed td.netpol-change {{ font-weight: bold; }}
 .netpol-stale .netpol-scroll {{ opacity: 0.5; }}
 .netpol-banner {{ padding: 4px 8px; margin: 2px 0; border-left: 5px solid #555;
@@ -87,6 +104,10 @@ tr.netpol-changed td.netpol-change {{ font-weight: bold; }}
 .netpol-problems ul, .netpol-changes ul {{ margin: 2px 0; padding-left: 20px; }}
 .netpol-problems pre, .netpol-explain pre {{ margin: 2px 0; white-space: pre-wrap;
   font-size: 12px; }}
+.jp-OutputArea-output .netpol-problems pre, .jp-OutputArea-output .netpol-explain pre,
+.netpol-problems li, .netpol-changes li, .netpol-table td {{ word-break: normal;
+  overflow-wrap: break-word; }}
+.netpol-explain pre {{ max-height: 360px; overflow: auto; }}
 .netpol-cluster table {{ table-layout: fixed; }}
 .netpol-isolated {{ background: #F3DCE9; border-left: 5px solid {PALETTE["isolated"]}; }}
 .netpol-chip {{ display: inline-block; background: #eee; border-radius: 3px; padding: 0 4px;
@@ -212,12 +233,14 @@ def problems_html(errors: Iterable[NetpolError], warnings: Iterable[LintWarning]
 
 
 def table_html(table: pd.DataFrame, changed: dict[Key, str] | None = None,
-               stale: bool = False, note: str = "") -> str:
+               stale: bool = False, note: str = "",
+               shown_instead: str = "the last valid version") -> str:
     """The traffic table as HTML: one row per connection, verdict as colour + glyph + word.
 
     Each ``<tr>`` has ``data-key="source|destination|port|protocol"`` and the class
     ``netpol-allowed`` or ``netpol-denied``; rows in ``changed`` also get
-    ``netpol-changed`` and a ▲/▼ mark with the change.
+    ``netpol-changed`` and a ▲/▼ mark with the change. A ``stale`` table is the
+    table of ``shown_instead``, shown while the YAML has problems.
 
     Examples
     --------
@@ -227,8 +250,8 @@ def table_html(table: pd.DataFrame, changed: dict[Key, str] | None = None,
     True
     """
     changed = changed or {}
-    head = ("<tr><th>source</th><th>destination</th><th>port</th><th>verdict</th>"
-            "<th>change</th><th>egress</th><th>ingress</th><th>why</th></tr>")
+    head = ("<tr><th>connection</th><th>verdict</th><th>change</th>"
+            "<th>why (egress at the source, ingress at the destination)</th></tr>")
     rows = []
     columns = [table[c] for c in ("source", "destination", "port", "protocol", "port_name",
                                   "allowed", "egress", "ingress", "reason")]
@@ -243,28 +266,49 @@ def table_html(table: pd.DataFrame, changed: dict[Key, str] | None = None,
         mark = f"{CHANGE_MARK.get(change, '')} {change}" if change else ""
         rows.append(
             f'<tr class="{classes}" data-key="{_e(src)}|{_e(dst)}|{port}|{proto}">'
-            f"<td>{_e(src)}</td><td>{_e(dst)}</td><td>{_e(port_text)}</td>"
+            f'<td class="netpol-connection-cell">{_e(src)} →<br>{_e(dst)}'
+            f'<div class="netpol-small">{_e(port_text)}</div></td>'
             f'<td class="netpol-verdict">{verdict_html(bool(allowed))}</td>'
-            f'<td class="netpol-change">{mark}</td><td>{_e(egress)}</td><td>{_e(ingress)}</td>'
-            f"<td>{_e(reason)}</td></tr>")
+            f'<td class="netpol-change">{mark}</td><td class="netpol-why">{_e(reason)}'
+            f'<div class="netpol-small">egress: {_e(egress)} · ingress: {_e(ingress)}</div>'
+            "</td></tr>")
     banner = ""
     if stale:
         banner = ('<div class="netpol-banner netpol-bad netpol-stale-banner">⚠ stale: the YAML '
-                  "has problems, so this is the table of the last valid version.</div>")
-    body = "".join(rows) or '<tr><td colspan="8">no connection matches the filters</td></tr>'
+                  f"has problems, so this is the table of {_e(shown_instead)}.</div>")
+    body = "".join(rows) or '<tr><td colspan="4">no connection matches the filters</td></tr>'
     info = f'<div class="netpol-note">{_e(note)}</div>' if note else ""
     return (f'<div class="{"netpol-stale" if stale else "netpol-fresh"}">{banner}{info}'
             f'<div class="netpol-scroll"><table>{head}{body}</table></div></div>')
 
 
-def changes_html(changes: pd.DataFrame | None, limit: int = 12) -> str:
-    """Summary of what changed since the previous valid version (▲ newly allowed, ▼ newly denied)."""
+def connections_text(count: int) -> str:
+    """``1 connection``, ``2 connections``: the count and the noun, in the right number."""
+    return f"{count} connection{'s' * (count != 1)}"
+
+
+def changes_html(changes: pd.DataFrame | None, limit: int = 6,
+                 baseline: str = "the starting version") -> str:
+    """What differs from the baseline (▲ newly allowed, ▼ newly denied), for the changes pane.
+
+    ``changes`` is ``None`` while there is no valid version to compare; ``baseline`` names
+    the version compared with, in the learner's words.
+
+    Examples
+    --------
+    >>> import netpol_lab as nl
+    >>> before = nl.traffic_table(default_cluster(), [])
+    >>> after = nl.traffic_table(default_cluster(), [nl.article_policies()["api-ingress"]])
+    >>> "1 connection differs" in changes_html(nl.diff(before, after).head(1))
+    True
+    """
     if changes is None:
-        return ('<div class="netpol-banner">First version evaluated. Edit the YAML: the '
-                "connections each edit opens or closes are listed here and highlighted in the "
-                "table.</div>")
+        return (f'<div class="netpol-banner">The YAML has problems: the changes since '
+                f"{_e(baseline)} show again once it is valid.</div>")
     if changes.empty:
-        return '<div class="netpol-banner">No connection changed with the last edit.</div>'
+        return (f'<div class="netpol-banner">No connection differs from {_e(baseline)}. Edit '
+                "the YAML: what your edits open or close is listed here and marked in the "
+                "table.</div>")
     counts = changes["change"].value_counts()
     summary = ", ".join(f"{CHANGE_MARK.get(k, '')} {n} {k}" for k, n in counts.items())
     items = [f'<li class="netpol-change-item">{CHANGE_MARK.get(c, "")} <b>{_e(c)}</b>: '
@@ -275,8 +319,9 @@ def changes_html(changes: pd.DataFrame | None, limit: int = 12) -> str:
     more = len(changes) - len(items)
     if more:
         items.append(f"<li>… and {more} more (tick “changed only” to see them all)</li>")
-    return (f'<div class="netpol-banner netpol-good">Since the previous valid version: '
-            f"{_e(summary)}</div><ul>{''.join(items)}</ul>")
+    verb = "differs" if len(changes) == 1 else "differ"
+    return (f'<div class="netpol-banner netpol-good">{connections_text(len(changes))} {verb} '
+            f"from {_e(baseline)}: {_e(summary)}</div><ul>{''.join(items)}</ul>")
 
 
 def _in_live_kernel() -> bool:
@@ -326,6 +371,13 @@ def _editor(value: str, rows: int = 22) -> widgets.Textarea:
     return editor
 
 
+def _style() -> widgets.HTML:
+    """The widgets' stylesheet; its box is hidden (a hidden ``<style>`` still applies)."""
+    out = widgets.HTML(value=STYLE, layout=widgets.Layout(display="none"))
+    out.add_class("netpol-style")
+    return out
+
+
 def _html(css_class: str, value: str = "") -> widgets.HTML:
     out = widgets.HTML(value=value, layout=widgets.Layout(width="100%"))
     out.add_class(css_class)
@@ -350,6 +402,13 @@ def _port_text(port: Any, protocol: str) -> str:
 class Playground(widgets.VBox):
     """Edit NetworkPolicy YAML and watch the traffic table, the changes and the explanations.
 
+    The editor sits next to the views (table, explanation, matrix, diagram, as tabs), so
+    the whole widget fits a laptop screen. "Changes" always compare with a *baseline* the
+    learner knows: the version the Playground started with, or the one they pinned with
+    the "Pin this version" button. Never with a half-typed state: half-typed YAML is
+    often valid and means something else (``- from:`` with no peers yet allows
+    everything). While the text is invalid the table shows the baseline, marked stale.
+
     Parameters
     ----------
     policy_yaml : str
@@ -365,27 +424,26 @@ class Playground(widgets.VBox):
         Seconds of quiet typing before re-evaluating, when the widget runs in a
         live kernel. ``0`` (the default) re-evaluates on every change, at once:
         the default cluster takes a few milliseconds, so typing stays smooth.
-    settle : float
-        Edits less than this many seconds apart count as one edit for
-        ``changes``: typing a rule key by key then reports what the whole rule
-        changed, not what its last keystroke changed (half-typed YAML is often
-        valid and means something else). ``0`` compares with the previous valid
-        version after every change.
 
     Attributes
     ----------
     editor : ipywidgets.Textarea
         The YAML editor (CSS class ``netpol-editor``).
     table : pandas.DataFrame
-        The current traffic table (the last valid one while the text is invalid).
+        The current traffic table (the baseline's while the text is invalid).
+    baseline : pandas.DataFrame or None
+        The table changes are measured from: the first valid version, until
+        :meth:`pin` makes the current version the baseline (:meth:`unpin` goes back).
+    baseline_name : str
+        ``"the starting version"`` or ``"the pinned version"``.
     changes : pandas.DataFrame
-        :func:`~netpol_lab.table.diff` of the previous valid table (the one shown
-        before the current burst of edits, see ``settle``) and this one.
+        :func:`~netpol_lab.table.diff` of the baseline and the current table (empty
+        while the text is invalid).
     problems : list
         The errors (:class:`~netpol_lab.errors.NetpolError`) then the lint warnings
         (:class:`~netpol_lab.lint.LintWarning`) of the current text.
     stale : bool
-        True while the text is invalid and the table shown is an older one.
+        True while the text is invalid and the table shown is the baseline's.
     explanation : str
         ``Verdict.explain()`` of the connection picked in the explanation pane.
 
@@ -401,8 +459,7 @@ class Playground(widgets.VBox):
     """
 
     def __init__(self, policy_yaml: str = "", cluster: Cluster | None = None,
-                 ports: Sequence[Any] | None = None, debounce: float = 0.0,
-                 settle: float = 1.0) -> None:
+                 ports: Sequence[Any] | None = None, debounce: float = 0.0) -> None:
         self.cluster = cluster if cluster is not None else default_cluster()
         self.ports = list(ports) if ports is not None else None
         self.table: pd.DataFrame = pd.DataFrame(columns=COLUMNS)
@@ -411,17 +468,26 @@ class Playground(widgets.VBox):
         self.stale = False
         self.explanation = ""
         self.evaluation: Evaluation | None = None
-        self.scenario: Scenario | None = None  # of the last valid version
-        self._previous: pd.DataFrame | None = None  # the last valid table
-        self._baseline: pd.DataFrame | None = None  # the one before this burst of edits
-        self._last_edit: float | None = None
-        self.settle = settle
+        self.scenario: Scenario | None = None  # of the table shown
+        self.baseline: pd.DataFrame | None = None
+        self.baseline_name = "the starting version"
+        self._baseline_scenario: Scenario | None = None
+        self._start: tuple[pd.DataFrame | None, Scenario | None] = (None, None)
         self._changed: dict[Key, str] = {}
         self._picked = False
         self._busy = False
 
-        self.editor = _editor(policy_yaml)
+        self.editor = _editor(policy_yaml, rows=20)
         self.status = _html("netpol-status")
+        self.pin_button = widgets.Button(
+            description="Pin this version", icon="thumb-tack",
+            tooltip="Compare later edits with this version", layout=widgets.Layout(width="auto"))
+        self.pin_button.add_class("netpol-pin")
+        self.unpin_button = widgets.Button(
+            description="Back to the start", icon="undo", disabled=True,
+            tooltip="Compare with the version the Playground started with",
+            layout=widgets.Layout(width="auto"))
+        self.unpin_button.add_class("netpol-unpin")
         self.problems_pane = _html("netpol-problems")
         self.changes_pane = _html("netpol-changes")
         self.table_pane = _html("netpol-table")
@@ -447,21 +513,27 @@ class Playground(widgets.VBox):
         self.view_problem = _html("netpol-view-problem")
 
         filters = widgets.HBox([self.source_filter, self.destination_filter, self.port_filter,
-                                self.changed_only])
+                                self.changed_only], layout=widgets.Layout(flex_flow="row wrap"))
         table_view = widgets.VBox([filters, self.table_pane])
         matrix_view = widgets.VBox([self.matrix_port, self.matrix_image])
         diagram_view = widgets.VBox([widgets.HBox([self.diagram_port, self.diagram_denied]),
                                      self.diagram_image])
-        self.views = widgets.Tab(children=[table_view, matrix_view, diagram_view],
-                                 titles=("Table", "Matrix", "Diagram"))
+        explain_view = widgets.VBox([self.connection, self.explain_pane])
+        self.views = widgets.Tab(children=[table_view, explain_view, matrix_view, diagram_view],
+                                 titles=("Table", "Explain", "Matrix", "Diagram"))
         self.views.add_class("netpol-views")
-        side = widgets.VBox([self.problems_pane, self.changes_pane],
-                            layout=widgets.Layout(width="48%"))
-        self.editor.layout.width = "52%"
-        explain_box = widgets.VBox([self.connection, self.explain_pane])
-        super().__init__([_html("netpol-style", STYLE), self.status,
-                          widgets.HBox([self.editor, side]), self.views, self.view_problem,
-                          widgets.HTML("<b>Explain a connection</b>"), explain_box],
+        left = widgets.VBox([self.editor, self.problems_pane],
+                            layout=widgets.Layout(width="42%"))
+        # the right column takes what is left, margins included: nothing overflows sideways
+        right = widgets.VBox([self.changes_pane, self.views, self.view_problem],
+                             layout=widgets.Layout(flex="1 1 0%", width="auto"))
+        for column in (left, right):
+            column.add_class("netpol-column")
+        self.status.layout.width = "auto"
+        bar = widgets.HBox([self.status, self.pin_button, self.unpin_button],
+                           layout=widgets.Layout(width="100%"))
+        bar.add_class("netpol-baseline-bar")
+        super().__init__([_style(), bar, widgets.HBox([left, right])],
                          layout=widgets.Layout(width="100%"))
         self.add_class("netpol-playground")
 
@@ -474,6 +546,8 @@ class Playground(widgets.VBox):
             control.observe(self._on_filter, names="value")
         self.connection.observe(self._on_pick, names="value")
         self.views.observe(self._on_view, names="selected_index")
+        self.pin_button.on_click(lambda _b: self._safely(self.pin))
+        self.unpin_button.on_click(lambda _b: self._safely(self.unpin))
         for control in (self.matrix_port, self.diagram_port, self.diagram_denied):
             control.observe(self._on_view, names="value")
         self.update()
@@ -485,7 +559,8 @@ class Playground(widgets.VBox):
         options = [(f"{any_label} {what}s" if any_label == "all" else any_label, ALL)] \
             if any_label else []
         dropdown = widgets.Dropdown(options=options, value=ALL if options else None,
-                                    description=what, layout=widgets.Layout(width="auto"))
+                                    description=what, layout=widgets.Layout(width="auto"),
+                                    style={"description_width": "initial"})
         dropdown.add_class(css_class)
         return dropdown
 
@@ -512,10 +587,6 @@ class Playground(widgets.VBox):
         self.view_problem.value = problems_html([exc])
 
     def _on_edit(self, _change: dict) -> None:
-        now = time.monotonic()
-        if self._last_edit is None or now - self._last_edit >= self.settle:
-            self._baseline = self._previous
-        self._last_edit = now
         self._evaluate_later()
 
     def _on_filter(self, _change: dict) -> None:
@@ -544,24 +615,29 @@ class Playground(widgets.VBox):
         self.problems_pane.value = problems_html(result.errors, result.warnings,
                                                  result.skipped,
                                                  None if result.errors else len(result.policies))
-        if not result.valid:
-            self.stale = True
-            self._status()
-            self._render_table()
-            return
-        assert result.table is not None
-        self.stale = False
-        self.table = result.table
-        self.scenario = result.scenario
-        if self._baseline is None:
-            self.changes = diff(self.table, self.table)
-            self.changes_pane.value = changes_html(None)
+        self.stale = not result.valid
+        if result.valid:
+            assert result.table is not None and result.scenario is not None
+            self.table, self.scenario = result.table, result.scenario
+            if self.baseline is None:  # the first valid version is where the learner starts
+                self._start = (self.table, self.scenario)
+                self.baseline, self._baseline_scenario = self._start
+            self.changes = diff(self.baseline, self.table)
+            self.changes_pane.value = changes_html(self.changes, baseline=self.baseline_name)
         else:
-            self.changes = diff(self._baseline, self.table)
-            self.changes_pane.value = changes_html(self.changes)
-        self._previous = self.table
+            # never the last valid text: it may be a half-typed rule nobody finished
+            if self.baseline is not None:
+                self.table, self.scenario = self.baseline, self._baseline_scenario
+            self.changes = diff(self.table, self.table)
+            self.changes_pane.value = changes_html(None, baseline=self.baseline_name)
+        self._show()
+
+    def _show(self) -> None:
+        """Refresh every pane from ``table``, ``changes`` and the baseline."""
         self._changed = {_row_key(r): c for r, c in zip(
             self.changes[KEY].itertuples(index=False), self.changes["change"], strict=True)}
+        self.pin_button.disabled = self.stale or self.baseline is None
+        self.unpin_button.disabled = self.baseline is None or self.baseline is self._start[0]
         self._busy = True
         try:
             self._refresh_options()
@@ -570,19 +646,44 @@ class Playground(widgets.VBox):
         self._status()
         self._render_table()
         self._explain()
-        self.view_problem.value = ""
-        if self.views.selected_index:
+        if not self.stale:
+            self.view_problem.value = ""
+        if self.views.selected_index in (MATRIX_TAB, DIAGRAM_TAB):
             self._draw_views_later()
+
+    def pin(self) -> None:
+        """Make the current version the baseline: later changes are measured from it.
+
+        Raises :class:`~netpol_lab.errors.NetpolError` while the YAML has problems (the
+        button is then disabled): only a version the learner can see can be pinned.
+        """
+        if self.stale or self.scenario is None:
+            raise NetpolError("nothing to pin yet: the YAML has problems",
+                              expected="a valid version in the editor")
+        self.baseline, self._baseline_scenario = self.table, self.scenario
+        self.baseline_name = "the pinned version"
+        self.changes = diff(self.baseline, self.table)
+        self.changes_pane.value = changes_html(self.changes, baseline=self.baseline_name)
+        self._show()
+
+    def unpin(self) -> None:
+        """Measure changes from the version the Playground started with again."""
+        if self.baseline is None:
+            return
+        self.baseline, self._baseline_scenario = self._start
+        self.baseline_name = "the starting version"
+        self.update()
 
     def _status(self) -> None:
         t = self.table
         allowed = int(t["allowed"].sum()) if len(t) else 0
         count = len(self.evaluation.policies) if self.evaluation and not self.stale else None
         text = (f"{count} polic{'y' if count == 1 else 'ies'} · " if count is not None else "")
-        text += (f"{len(t)} connections: {ALLOWED_GLYPH} {allowed} allowed, "
+        text += (f"{connections_text(len(t))}: {ALLOWED_GLYPH} {allowed} allowed, "
                  f"{DENIED_GLYPH} {len(t) - allowed} denied")
         if self.stale:
-            text = "⚠ stale (fix the problems below) · " + text
+            text = f"⚠ stale: showing {self.baseline_name} (fix the problems under the " \
+                   f"editor) · " + text
         self.status.value = f"<b>{_e(text)}</b>"
 
     def _refresh_options(self) -> None:
@@ -631,11 +732,12 @@ class Playground(widgets.VBox):
         shown = self.filtered()
         note = "" if len(shown) == len(self.table) else \
             f"{len(shown)} of {len(self.table)} connections match the filters"
-        if self._previous is None and self.stale:
+        if self.baseline is None and self.stale:
             self.table_pane.value = ('<div class="netpol-banner netpol-bad">No valid version '
                                      "yet: fix the problems above to see the table.</div>")
             return
-        self.table_pane.value = table_html(shown, self._changed, self.stale, note)
+        self.table_pane.value = table_html(shown, self._changed, self.stale, note,
+                                           shown_instead=self.baseline_name)
 
     def _explain(self) -> None:
         key = self.connection.value
@@ -657,10 +759,10 @@ class Playground(widgets.VBox):
         scenario = self.scenario
         if scenario is None:
             return
-        if self.views.selected_index == 1 and self.matrix_port.value:
+        if self.views.selected_index == MATRIX_TAB and self.matrix_port.value:
             self.matrix_image.value = figure_png(plot_matrix(scenario,
                                                              port=self.matrix_port.value))
-        elif self.views.selected_index == 2:
+        elif self.views.selected_index == DIAGRAM_TAB:
             port = self.diagram_port.value or None
             self.diagram_image.value = figure_png(plot_diagram(
                 scenario, port=port, show_denied=self.diagram_denied.value))
@@ -722,7 +824,7 @@ class Compare(widgets.VBox):
             editor.layout.width = "100%"
             columns.append(widgets.VBox([widgets.HTML(f"<b>{_e(title)}</b>"), editor, pane],
                                         layout=widgets.Layout(width="50%")))
-        super().__init__([_html("netpol-style", STYLE), widgets.HBox(columns), self.summary,
+        super().__init__([_style(), widgets.HBox(columns), self.summary,
                           self.differences_only, self.table_pane],
                          layout=widgets.Layout(width="100%"))
         self.add_class("netpol-compare")
@@ -764,8 +866,9 @@ class Compare(widgets.VBox):
             counts = self.difference["change"].value_counts()
             words = {"newly allowed": f"allowed only by {b}", "newly denied": f"allowed only by {a}",
                      "added": f"only in {b}'s table", "removed": f"only in {a}'s table"}
-            text = (f"{len(self.difference)} connection{'s' * (len(self.difference) != 1)} "
-                    "differ: " + ", ".join(f"{n} {words.get(k, k)}" for k, n in counts.items()))
+            verb = "differs" if len(self.difference) == 1 else "differ"
+            text = (f"{connections_text(len(self.difference))} {verb}: "
+                    + ", ".join(f"{n} {words.get(k, k)}" for k, n in counts.items()))
         if self.stale:
             text = "⚠ stale: one side has problems, the last valid version is compared. " + text
         self.summary.value = f'<div class="netpol-banner">{text}</div>'
@@ -830,7 +933,7 @@ class ClusterView(widgets.VBox):
                  policies: str | Iterable[NetworkPolicy] | None = None) -> None:
         self.problems: list[NetpolError] = []
         self.content = _html("netpol-cluster")
-        super().__init__([_html("netpol-style", STYLE), self.content],
+        super().__init__([_style(), self.content],
                          layout=widgets.Layout(width="100%"))
         self.add_class("netpol-cluster-view")
         base = cluster if cluster is not None else default_cluster()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,6 +30,10 @@ pytestmark = pytest.mark.packaging
 
 REPO = Path(__file__).resolve().parent.parent
 EXERCISE = "selectors-01-or-two-items"
+#: What the build reads: the package, the course and the packaging files.
+SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "netpol_lab", "notebooks",
+           "exercises", "solutions")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "course_files")
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: int = 300,
@@ -47,8 +52,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("packaging")
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "VIRTUAL_ENV", "NETPOL_LAB_EXERCISES")}
+    # build from a copy: setuptools leaves build/ behind, and a stale build/lib of the
+    # checkout could slip removed modules into the wheel
+    source = tmp / "source"
+    for name in SOURCES:
+        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy2
+        copy(REPO / name, source / name, **({"ignore": IGNORED} if copy is shutil.copytree
+                                           else {}))
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp / "dist"),
-          str(REPO)], cwd=tmp, env=env)
+          str(source)], cwd=tmp, env=env)
     wheel = next((tmp / "dist").glob("netpol_lab-*.whl"))
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp, env=env)

@@ -19,7 +19,15 @@ import ipywidgets as widgets
 import pytest
 
 import netpol_lab as nl
-from netpol_lab.widgets import ClusterView, Compare, Playground, evaluate_text, table_html
+from netpol_lab.widgets import (
+    DIAGRAM_TAB,
+    MATRIX_TAB,
+    ClusterView,
+    Compare,
+    Playground,
+    evaluate_text,
+    table_html,
+)
 
 API_INGRESS = nl.article_yaml("api-ingress")
 MOBILE_RULE = """\
@@ -64,7 +72,7 @@ def test_first_table_shows_verdicts_as_glyph_word_and_class(pg):
     allowed = row_html(pg, ("production/frontend", "production/api", 8080, "TCP"))
     assert "netpol-allowed" in allowed and "✓ allowed" in allowed
     assert "1 policy · 192 connections" in pg.status.value
-    assert "First version" in pg.changes_pane.value
+    assert "No connection differs from the starting version" in pg.changes_pane.value
     assert pg.changes.empty
     assert not pg.stale
 
@@ -95,8 +103,8 @@ def test_edit_that_closes_connections(pg):
     assert "NPL501" in pg.problems_pane.value
 
 
-def test_invalid_yaml_keeps_the_last_table_and_marks_it_stale(pg):
-    """Half-typed YAML never raises; the problem names the line; the old table stays visible."""
+def test_invalid_yaml_shows_the_baseline_table_marked_stale(pg):
+    """Half-typed YAML never raises; the problem names the line; the baseline's table stays."""
     good = pg.table
     pg.editor.value = API_INGRESS + "    - from: [\n"
     assert pg.stale
@@ -106,27 +114,70 @@ def test_invalid_yaml_keeps_the_last_table_and_marks_it_stale(pg):
     assert "stale" in pg.table_pane.value and "netpol-stale" in pg.table_pane.value
     assert "⚠ stale" in pg.status.value
     assert "✗ denied" in row_html(pg, MOBILE)               # the last good rows are still there
-    # fixing it: the changes are measured against the last *valid* version
+    assert "table of the starting version" in pg.table_pane.value
+    assert pg.changes.empty and "show again once it is valid" in pg.changes_pane.value
+    assert pg.pin_button.disabled
+    # fixing it: the changes are measured against the starting version
     pg.editor.value = API_INGRESS + MOBILE_RULE
     assert not pg.stale
     assert pg.changes["change"].tolist() == ["newly allowed"]
     assert "stale" not in pg.table_pane.value
 
 
-def test_a_burst_of_keystrokes_counts_as_one_edit():
-    """Half-typed YAML is often valid: changes compare with the version before the burst."""
-    half = API_INGRESS + MOBILE_RULE.split("      ports:")[0]     # no ports yet: every port
-    pg = Playground(API_INGRESS, settle=60)
-    pg.editor.value = half
-    assert pg.verdict("production/mobile-bff", "production/api", 9090) is True
+def test_typing_a_rule_key_by_key_shows_exactly_what_the_finished_rule_changed():
+    """Changes compare with the starting version, never with a half-typed state.
+
+    Issue 12: pausing after ``- from:`` (no peers yet: every source allowed, a valid text)
+    used to make that allow-all state the baseline, so the finished rule looked as if it
+    closed dozens of connections it never touched. Each prefix of the typed rule is
+    evaluated, as a learner typing key by key produces it.
+    """
+    pg = Playground(API_INGRESS)
+    start = pg.table
+    final = API_INGRESS + MOBILE_RULE
+    half_valid = invalid_after_half = 0
+    for end in range(len(API_INGRESS) + 1, len(final) + 1):
+        pg.editor.value = final[:end]
+        text = final[:end]
+        if text.endswith("    - from:") and not pg.stale:   # the learner pauses here
+            half_valid += 1
+            assert pg.verdict("staging/frontend", "production/api", 8080) is True
+            assert len(pg.changes) > 5                      # allow-all: many rows differ
+        elif half_valid and pg.stale and not invalid_after_half:
+            invalid_after_half += 1
+            # the stale table is the starting version, not the half-typed allow-all one
+            assert pg.table is start
+            assert pg.verdict("staging/frontend", "production/api", 8080) is False
+            assert "table of the starting version" in pg.table_pane.value
+    assert half_valid == 1 and invalid_after_half == 1
+    assert not pg.stale
+    expected = nl.diff(start, nl.traffic_table(nl.default_cluster(), nl.load_policies(final)))
+    assert pg.changes[["source", "destination", "port", "protocol", "change"]].values.tolist() \
+        == expected[["source", "destination", "port", "protocol", "change"]].values.tolist() \
+        == [["production/mobile-bff", "production/api", 8080, "TCP", "newly allowed"]]
+    assert "1 connection differs from the starting version" in pg.changes_pane.value
+
+
+def test_pin_makes_the_current_version_the_baseline(pg):
     pg.editor.value = API_INGRESS + MOBILE_RULE
-    assert pg.changes["change"].tolist() == ["newly allowed"]   # vs. the start, not vs. `half`
-    assert pg.changes[["port"]].values.tolist() == [[8080]]
-    step = Playground(API_INGRESS, settle=0)
-    step.editor.value = half
-    step.editor.value = API_INGRESS + MOBILE_RULE
-    assert step.changes["change"].tolist() == ["newly denied"]   # 9090 closed again by `ports`
-    assert step.changes[["port"]].values.tolist() == [[9090]]
+    assert not pg.pin_button.disabled and pg.unpin_button.disabled
+    pg.pin_button.click()
+    assert pg.changes.empty and pg.baseline_name == "the pinned version"
+    assert "No connection differs from the pinned version" in pg.changes_pane.value
+    assert not pg.unpin_button.disabled
+    pg.editor.value = API_INGRESS                                   # the rule removed again
+    assert pg.changes["change"].tolist() == ["newly denied"]
+    assert "differs from the pinned version" in pg.changes_pane.value
+    pg.editor.value = API_INGRESS + "    - from: [\n"                # invalid: the pinned table
+    assert pg.stale and pg.verdict(*MOBILE) is True
+    assert "⚠ stale: showing the pinned version" in pg.status.value
+    with pytest.raises(nl.NetpolError, match="nothing to pin"):
+        pg.pin()
+    pg.unpin_button.click()
+    assert pg.baseline_name == "the starting version" and pg.unpin_button.disabled
+    assert pg.stale and pg.verdict(*MOBILE) is False                # the starting table
+    pg.editor.value = API_INGRESS + MOBILE_RULE
+    assert pg.changes["change"].tolist() == ["newly allowed"]
 
 
 def test_validation_error_shows_field_path_and_line(pg):
@@ -179,11 +230,11 @@ def test_picking_a_connection_explains_it_and_sticks(pg):
 
 
 def test_matrix_and_diagram_views_render_pictures(pg):
-    pg.views.selected_index = 1
+    pg.views.selected_index = MATRIX_TAB
     assert bytes(pg.matrix_image.value).startswith(b"\x89PNG")
     pg.matrix_port.value = "53/UDP"
     assert bytes(pg.matrix_image.value).startswith(b"\x89PNG")
-    pg.views.selected_index = 2
+    pg.views.selected_index = DIAGRAM_TAB
     assert bytes(pg.diagram_image.value).startswith(b"\x89PNG")
     before = bytes(pg.diagram_image.value)
     pg.diagram_denied.value = True
@@ -297,7 +348,7 @@ def test_views_draw_at_once_outside_a_kernel_even_when_an_event_loop_runs():
 
     async def open_matrix() -> bytes:
         playground = Playground(nl.article_yaml("api-ingress"))
-        playground.views.selected_index = 1
+        playground.views.selected_index = MATRIX_TAB
         return bytes(playground.matrix_image.value)
 
     # A thread of its own, since this thread may already run a loop (Playwright's).
@@ -306,3 +357,9 @@ def test_views_draw_at_once_outside_a_kernel_even_when_an_event_loop_runs():
     with ThreadPoolExecutor(1) as pool:
         png = pool.submit(asyncio.run, open_matrix()).result()
     assert png.startswith(b"\x89PNG")
+
+
+def test_compare_counts_in_the_right_number():
+    """"1 connection differs", never "1 connection differ"."""
+    c = Compare(API_INGRESS, API_INGRESS + MOBILE_RULE)
+    assert "1 connection differs: 1 allowed only by right" in c.summary.value

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +50,14 @@ class Probe(Playground):
 
 
 widgets.VBox([probe, Probe(nl.article_yaml("api-ingress"), debounce=0.5)])"""
+# a laptop: the Playground starts on api-ingress with one long comment line (which must scroll
+# inside the editor, not widen the page), and waits 0.3 s of quiet before evaluating
+LAPTOP = """\
+import netpol_lab as nl
+from netpol_lab.widgets import Playground
+
+LONG = "  # " + "a comment that runs far past the editor's right edge " * 4
+Playground(nl.article_yaml("api-ingress").replace("spec:", "spec:" + LONG, 1), debounce=0.3)"""
 # one more ingress rule, typed key by key at the end of the editor
 TYPED = """\
     - from:
@@ -79,14 +88,15 @@ def write_notebook(lab, name: str, source: str) -> str:
 
 
 @contextmanager
-def running_notebook(lab, browser, source: str) -> Iterator[tuple[Any, list[str]]]:
+def running_notebook(lab, browser, source: str, width: int = 1400,
+                     height: int = 1800) -> Iterator[tuple[Any, list[str]]]:
     """Open a one-cell notebook in JupyterLab, wait for the kernel, run it; yield the page.
 
-    Also yields the list that collects uncaught page errors.
+    Also yields the list that collects uncaught page errors. The default viewport is tall
+    enough that the whole playground is visible for the screenshot.
     """
     name = write_notebook(lab, "playground.ipynb", source)
-    # tall enough that the whole playground is visible for the screenshot
-    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(30_000)
     errors: list[str] = []
@@ -169,4 +179,73 @@ def test_debounced_typing_evaluates_once_and_matrix_view_renders(lab, browser) -
         page.wait_for_function("() => { const i = document.querySelector('img.netpol-matrix');"
                                " return i && i.complete && i.naturalWidth > 300; }")
         expect(page.locator(".jp-Dialog")).to_have_count(0)
+        assert not errors, errors
+
+
+STAGING = ('.netpol-table tr[data-key="staging/frontend|production/api|8080|TCP"] '
+           "td.netpol-verdict")
+#: The elements wider than their box (none expected): "class scrollWidth>clientWidth".
+OVERFLOWING = """() => [...document.querySelectorAll(
+  '.jp-Notebook, .jp-NotebookPanel, .jp-Cell-outputArea, .netpol-playground, '
+  + '.netpol-playground .widget-box')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.className + ' ' + e.scrollWidth + '>' + e.clientWidth)"""
+
+
+def test_a_pause_on_a_half_typed_rule_does_not_move_the_baseline(lab, browser) -> None:
+    """Issue 12, at 1280×800: type a rule, pause where the half-typed text is valid, finish it.
+
+    ``    - from:`` with no peer yet allows every source. The test pauses there for 1.5 s,
+    longer than the debounce (0.3 s) and than any settle time, sees that allow-all table,
+    then finishes the rule: the changes shown must be exactly the starting version
+    against the finished rule (one connection, mobile-bff on 8080), not against the
+    pause. The same page proves the layout: the editor and the table side by side on a
+    laptop screen, a long line scrolling inside the editor, and nothing wider than the
+    notebook. It saves the screenshot for the docs.
+    """
+    from playwright.sync_api import expect
+
+    with running_notebook(lab, browser, LAPTOP, width=1280, height=800) as (page, errors):
+        editor = page.locator(".netpol-editor textarea")
+        expect(editor).to_be_visible()
+        page.locator(".netpol-filter-destination select").select_option("production/api")
+        row, staging = page.locator(ROW), page.locator(STAGING)
+        expect(row).to_have_text("✗ denied")
+        expect(page.locator(".netpol-changes")).to_contain_text(
+            "No connection differs from the starting version")
+
+        editor.click()
+        page.keyboard.press("Control+End")
+        half, rest = TYPED.split("\n", 1)
+        editor.press_sequentially(half, delay=15)              # "    - from:" and no peer yet
+        expect(staging).to_have_text("✓ allowed")              # the half-typed allow-all
+        page.wait_for_timeout(1500)                             # the learner pauses
+        editor.press_sequentially("\n" + rest, delay=15)
+
+        expect(row).to_have_text("✓ allowed")
+        expect(staging).to_have_text("✗ denied")
+        changes = page.locator(".netpol-changes")
+        expect(changes).to_contain_text("1 connection differs from the starting version")
+        expect(changes.locator("li.netpol-change-item")).to_have_count(1)
+        expect(changes.locator("li.netpol-change-item")).to_have_text(
+            "▲ newly allowed: production/mobile-bff → production/api TCP 8080")
+        expect(page.locator(".netpol-table tr.netpol-changed")).to_have_count(1)
+
+        # the layout on a laptop: editor and table side by side, nothing overflows sideways
+        page.locator(".netpol-baseline-bar").scroll_into_view_if_needed()
+        page.evaluate("() => document.querySelector('.netpol-playground').scrollIntoView()")
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(IMAGES / "playground-1280x800.png"))
+        box_editor = editor.bounding_box()
+        box_table = page.locator(".netpol-table .netpol-scroll").bounding_box()
+        box_playground = page.locator(".netpol-playground").bounding_box()
+        assert box_editor and box_table and box_playground
+        assert box_table["x"] >= box_editor["x"] + box_editor["width"] - 1, "not side by side"
+        assert box_playground["height"] <= 720, f"{box_playground['height']} px tall"
+        overflowing = page.evaluate(OVERFLOWING)
+        assert not overflowing, "\n".join(overflowing)
+        assert editor.evaluate("e => e.scrollWidth > e.clientWidth"), \
+            "the long line should scroll inside the editor"
+        expect(page.locator(".jp-Dialog")).to_have_count(0)
+        expect(page.locator(".Toastify__toast")).to_have_count(0)
         assert not errors, errors
