@@ -55,6 +55,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # build from a copy: setuptools leaves build/ behind, and a stale build/lib of the
     # checkout could slip removed modules into the wheel
     source = tmp / "source"
+    source.mkdir()
     for name in SOURCES:
         copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy2
         copy(REPO / name, source / name, **({"ignore": IGNORED} if copy is shutil.copytree
