@@ -12,7 +12,7 @@
     netpol-lab exercises show ID [--starter]
     netpol-lab exercises validate [--solutions DIR]
     netpol-lab exercises check ID FILE [--attempt N] [--format text|markdown|json]
-    netpol-lab grade SUBMISSIONS_DIR [--out DIR] [--exercise ID]...
+    netpol-lab grade SUBMISSIONS_DIR [--out DIR] [--exercise ID]... [--time-limit S] ...
 
 Without ``--cluster`` the course's default cluster is used; a policies file
 may also hold cluster objects (Namespace, Pod, or the compact format), and a
@@ -228,9 +228,16 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
 def _grade(args: argparse.Namespace, out: TextIO) -> int:
     from pathlib import Path
 
-    from .grading import CSV_NAME, MARKDOWN_NAME, grade
+    from .grading import CSV_NAME, MARKDOWN_NAME, Budget, grade
 
-    table = grade(args.submissions, args.exercises_dir, args.out, args.exercise)
+    twice = sorted({e for e in args.exercise or () if args.exercise.count(e) > 1})
+    if twice:  # a usage error: each --exercise names one more exercise to grade
+        print(f"netpol-lab grade: error: --exercise {twice[0]} is given twice (each exercise "
+              "once)", file=sys.stderr)
+        return 2
+    budget = Budget(seconds=args.time_limit, memory=args.memory_limit * 2**20,
+                    max_bytes=args.size_limit * 1024)
+    table = grade(args.submissions, args.exercises_dir, args.out, args.exercise, budget)
     where = Path(args.out or args.submissions)
     learners, exercises = table["learner"].nunique(), table["exercise"].nunique()
     out.write(f"{learners} learner{'s' * (learners != 1)}, {exercises} "
@@ -346,6 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exercise", action="append", metavar="ID",
                    help="grade this exercise (repeatable; default: every exercise handed in)")
     exercises_dir(p)
+    p.add_argument("--time-limit", type=float, default=20.0, metavar="SECONDS",
+                   help="per answer; an answer over it fails as 'over budget' (default: 20)")
+    p.add_argument("--memory-limit", type=int, default=1024, metavar="MIB",
+                   help="memory per answer, in MiB (default: 1024)")
+    p.add_argument("--size-limit", type=int, default=1024, metavar="KIB",
+                   help="largest answer file read, in KiB (default: 1024)")
     p.set_defaults(run=_grade)
     return parser
 

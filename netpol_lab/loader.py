@@ -55,6 +55,7 @@ externals:
     ip: 203.0.113.10
     ports: [443]"""
 
+MAX_PROBLEMS = 20  # problems kept per input; more are counted, not listed
 Source = str | bytes | os.PathLike | dict | list | NetworkPolicy | Cluster | None
 
 
@@ -147,6 +148,11 @@ def read(source: Source, loaded: Loaded | None = None, *,
                 _read_object(doc.data, doc, (), out)
         except ParseError as exc:
             out.problems.append(exc)
+    if len(out.problems) > MAX_PROBLEMS:  # 10,000 broken documents: the first ones say enough
+        more = len(out.problems) - MAX_PROBLEMS
+        out.problems[MAX_PROBLEMS:] = [NetpolError(
+            f"and {more:,} more problem{'s' * (more != 1)} not listed",
+            expected=f"fix the first {MAX_PROBLEMS} first")]
     return out
 
 
