@@ -58,6 +58,7 @@ import os
 import re
 import stat
 import tempfile
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -389,8 +390,7 @@ def _grade_all(tasks: list, catalogue: dict, exercises_dir, budget: Budget) -> d
         return out
     worker = _Worker(catalogue, budget)
     try:
-        for task in tasks:
-            out[(task[0], task[1])] = worker.grade(task)
+        out.update(worker.run(tasks))
     finally:
         worker.close()
     return out
@@ -407,11 +407,15 @@ def _over_budget(learner: str, ex: Exercise, what: str, budget: Budget) -> dict:
 class _Worker:
     """A forked child that checks answers one at a time under a memory limit.
 
-    The parent times each answer: past ``budget.seconds`` the child is killed
-    and a fresh one takes the next answer; a MemoryError or a crash in the
-    child is that answer's failure too. One child serves the whole class while
-    nothing goes wrong, so the cost is one fork, not one per answer.
+    The parent keeps a few answers in flight (so neither side waits for the
+    other between answers) and times each one from the moment the previous
+    one came back: past ``budget.seconds`` the child is killed and a fresh one
+    takes the remaining answers; a MemoryError or a crash in the child is that
+    answer's failure too. One child serves the whole class while nothing goes
+    wrong, so the cost is one fork, not one per answer.
     """
+
+    WINDOW = 16  # answers in flight: their tasks and rows fit in the pipe's buffer
 
     def __init__(self, catalogue: dict, budget: Budget) -> None:
         self.catalogue = catalogue
@@ -429,27 +433,36 @@ class _Worker:
         child.close()
         self.connection = parent
 
-    def grade(self, task: tuple) -> dict:
-        learner, ex_id = task[0], task[1]
-        ex = self.catalogue[ex_id]
-        if self.process is None:
-            self.start()
-        try:
-            self.connection.send(task)
-            if self.connection.poll(self.budget.seconds):
-                row, healthy = self.connection.recv()
-                if not healthy:
-                    self.stop()
-                return row
-            self.stop()
-            return _over_budget(learner, ex, "time", self.budget)
-        except (EOFError, OSError):  # the child died: killed by the kernel, or a crash
-            code = self.process.exitcode if self.process is not None else None
-            self.stop()
-            if code is not None and code < 0:
-                return _over_budget(learner, ex, "memory", self.budget)
-            return _row(learner, ex, "error", 0, 0,
-                        "error: the worker checking this file stopped unexpectedly")
+    def run(self, tasks: list) -> dict:
+        """Every task's row, keyed by ``(learner, exercise id)``."""
+        out = {}
+        pending, in_flight = deque(tasks), deque()
+        while pending or in_flight:
+            if self.process is None:
+                self.start()
+            while pending and len(in_flight) < self.WINDOW:
+                in_flight.append(pending.popleft())
+                self.connection.send(in_flight[-1])
+            task = in_flight.popleft()
+            learner, ex = task[0], self.catalogue[task[1]]
+            healthy = False
+            try:
+                if self.connection.poll(self.budget.seconds):
+                    row, healthy = self.connection.recv()
+                else:
+                    row = _over_budget(learner, ex, "time", self.budget)
+            except (EOFError, OSError):  # the child died: killed by the kernel, or a crash
+                self.process.join(timeout=5)
+                code = self.process.exitcode
+                row = _row(learner, ex, "error", 0, 0, "error: the worker checking this file "
+                           "stopped unexpectedly" + (f" (signal {-code}: killed, perhaps out of "
+                                                     "memory)" if code and code < 0 else ""))
+            out[(task[0], task[1])] = row
+            if not healthy:  # start afresh; the answers after this one are sent again
+                self.stop()
+                pending.extendleft(reversed(in_flight))
+                in_flight.clear()
+        return out
 
     def stop(self) -> None:
         if self.process is not None:
@@ -460,11 +473,9 @@ class _Worker:
 
     def close(self) -> None:
         if self.process is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.send(None)
                 self.process.join(timeout=5)
-            except OSError:
-                pass
             self.stop()
 
 
