@@ -28,7 +28,7 @@ A warning whose fix is one definite edit carries it as ``suggestion``: the
 policy rewritten as the fix says (``None`` when the fix needs a choice only
 the author can make). Following a warning therefore means replacing
 ``warning.policy`` by ``warning.suggestion``. A warning about traffic lists
-that traffic in ``connections`` (``"SRC -> DST PORT/PROTO"``), so that an
+that traffic in ``connections`` (``"SRC → DST PORT/PROTO"``), so that an
 exercise that blocks it on purpose can say so instead of showing the warning.
 
 Examples
@@ -359,7 +359,7 @@ class _Linter:
                     if not any(self.scenario.evaluate(pod, d, 53, proto).egress.allowed
                                for d in targets):
                         blocked.append(f"{pod.id} ({proto})")
-                        connections += [f"{pod.id} -> {d.id} 53/{proto}" for d in targets]
+                        connections += [f"{pod.id} → {d.id} 53/{proto}" for d in targets]
             if blocked:
                 peer = _dns_peer(dns_pods)
                 rule = Rule(peers=(peer,), ports=(PolicyPort("UDP", 53), PolicyPort("TCP", 53)))

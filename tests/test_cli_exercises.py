@@ -38,8 +38,8 @@ def test_show_prints_statement_checks_and_starter(capsys):
     assert out.startswith("egress-04-both-ends-must-allow: Both ends must say yes\n"
                           "egress, advanced\n")
     assert "Already applied (read-only):" in out
-    assert "  ✓ allowed: production/frontend -> production/api 8080/TCP" in out
-    assert "  ✗ denied:  staging/frontend -> production/api 8080/TCP" in out
+    assert "  ✓ allowed: production/frontend → production/api 8080/TCP" in out
+    assert "  ✗ denied:  staging/frontend → production/api 8080/TCP" in out
     assert out.rstrip().endswith("port: 8080")
 
 
@@ -47,7 +47,7 @@ def test_show_summarises_a_whole_table(capsys):
     code, out, _ = run(capsys, "exercises", "show", "least-privilege-04-three-tier-egress")
     assert code == 0
     assert ("  whole table: sources production/*, destinations *, each destination's declared "
-            "ports (80 rows)\n    ✓ allowed: production/* -> kube-system/coredns\n") in out
+            "ports (80 rows)\n    ✓ allowed: production/* → kube-system/coredns\n") in out
     assert "    ✗ denied:  every other row of the table\n" in out
 
 
@@ -64,7 +64,7 @@ def test_check_fails_with_wrong_connections_explanations_and_hint(capsys, tmp_pa
     answer.write_text(ex.starter)
     code, out, _ = run(capsys, "exercises", "check", ex.id, str(answer), "--attempt", "2")
     assert code == 1
-    assert "- production/api -> corp-vault 443/TCP should be denied, but it is allowed" in out
+    assert "- production/api → corp-vault 443/TCP should be denied, but it is allowed" in out
     assert "production/api → corp-vault on TCP 443: ALLOWED" in out
     assert f"Hint: {ex.hints[1]}" in out
 
@@ -162,7 +162,7 @@ def test_check_json_for_automated_grading(capsys, tmp_path):
     assert code == 1
     assert (data["status"], data["passed"], data["checked"]) == ("failed", False, 2737)
     first = data["wrong"][0]
-    assert first["connection"] == "production/api -> kube-system/coredns 53/UDP"
+    assert first["connection"] == "production/api → kube-system/coredns 53/UDP"
     assert (first["expected"], first["actual"]) == ("allowed", "denied")
     assert first["explanation"].startswith("production/api → kube-system/coredns on UDP 53: DENIED")
     answer.write_text("kind: [")

@@ -172,7 +172,7 @@ spec:
     (tmp_path / "exercises" / "demo.yaml").write_text(MINIMAL)
     ex = load_exercises(tmp_path / "exercises")["demo"]
     assert validate_exercise(ex) == [
-        "the reference solution disagrees with the exercise: staging/frontend -> production/api "
+        "the reference solution disagrees with the exercise: staging/frontend → production/api "
         "8080/TCP should be denied, but it is allowed"]
 
 

@@ -90,7 +90,7 @@ def test_feedback_lists_each_wrong_connection_with_the_engine_explanation():
     assert result.status == "failed"
     [wrong] = result.wrong
     assert (wrong.expected, wrong.actual) == (True, False)
-    assert wrong.describe() == ("production/frontend -> production/api 8080/TCP should be "
+    assert wrong.describe() == ("production/frontend → production/api 8080/TCP should be "
                                 "allowed, but it is denied")
     expected = nl.evaluate(ex.cluster, nl.load_policies(ex.starter), "production/frontend",
                            "production/api", 8080).explain()
@@ -197,7 +197,7 @@ def test_given_policies_are_applied_with_the_answer():
 def test_named_port_requirement_is_resolved_on_the_destination():
     ex = get_exercise("ports-03-named-port")
     [wrong] = check(ex, ex.starter).wrong
-    assert wrong.describe() == ("monitoring/prometheus -> production/api 9090/TCP (metrics) "
+    assert wrong.describe() == ("monitoring/prometheus → production/api 9090/TCP (metrics) "
                                 "should be allowed, but it is denied")
 
 

@@ -29,11 +29,11 @@ learner,exercise,topic,difficulty,status,passed,wrong,checked,reason
 alice,ingress-01-frontend-only,ingress,beginner,passed,True,0,2736,
 alice,debugging-03-dns-broken,debugging,intermediate,passed,True,0,2736,
 bob,ingress-01-frontend-only,ingress,beginner,failed,False,7,2736,"7 of 2736 connections wrong: \
-production/mobile-bff -> production/api 8080/TCP should be denied, but it is allowed; \
-staging/frontend -> production/api 8080/TCP should be denied, but it is allowed; \
-monitoring/prometheus -> production/api 8080/TCP should be denied, but it is allowed; \
-production/database -> production/api 8080/TCP should be denied, but it is allowed; \
-production/cache -> production/api 8080/TCP should be denied, but it is allowed; and 2 more"
+production/mobile-bff → production/api 8080/TCP should be denied, but it is allowed; \
+staging/frontend → production/api 8080/TCP should be denied, but it is allowed; \
+monitoring/prometheus → production/api 8080/TCP should be denied, but it is allowed; \
+production/database → production/api 8080/TCP should be denied, but it is allowed; \
+production/cache → production/api 8080/TCP should be denied, but it is allowed; and 2 more"
 bob,debugging-03-dns-broken,debugging,intermediate,missing,False,0,0,missing: no file \
 debugging-03-dns-broken.yaml in bob/
 carol,ingress-01-frontend-only,ingress,beginner,invalid,False,0,0,"invalid: line 20, \

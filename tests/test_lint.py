@@ -179,8 +179,8 @@ def test_egress_without_dns_suggests_the_dns_pods_only():
     - to: [{podSelector: {matchLabels: {app: database}}}]
 """
     w = only("NPL401", text)
-    assert w.connections == ("production/api -> kube-system/coredns 53/UDP",
-                             "production/api -> kube-system/coredns 53/TCP")
+    assert w.connections == ("production/api → kube-system/coredns 53/UDP",
+                             "production/api → kube-system/coredns 53/TCP")
     assert "k8s-app: kube-dns" in w.fix
     fixed = nl.traffic_table(nl.default_cluster(), [w.suggestion])
     opened = fixed[(fixed.source == "production/api") & fixed.allowed

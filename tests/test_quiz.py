@@ -222,5 +222,5 @@ def test_exercise_widget_names_the_headline_not_a_sample_of_the_scope():
     assert "everything else in scope as the statement says" in text
     for connection in w.exercise.must_allow + w.exercise.must_deny:
         assert str(connection).split(" -> ")[0] in text
-    assert "kube-system/coredns -> monitoring/prometheus" not in text
+    assert "kube-system/coredns → monitoring/prometheus" not in text
     assert "7777/TCP" in text  # the probe ports are named, not the connections

@@ -88,7 +88,7 @@ Examples
 False
 >>> for wrong in result.wrong:
 ...     print(wrong.describe())
-staging/frontend -> production/api 8080/TCP should be denied, but it is allowed
+staging/frontend → production/api 8080/TCP should be denied, but it is allowed
 >>> result.hint
 'Select the api pods.'
 >>> check(ex, answer.replace("namespaceSelector: {}",

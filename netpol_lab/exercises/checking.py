@@ -238,7 +238,7 @@ def _scope_check(exercise: Exercise, expected: ScopeTraffic, scenario: Scenario,
         number, protocol = expected.ports[k]
         want = bool(expected.expected[k, s, d])
         req = Requirement(ids[s], ids[d], number, protocol, want,
-                          f"{ids[s]} -> {ids[d]} {number}/{protocol}")
+                          f"{ids[s]} → {ids[d]} {number}/{protocol}")
         verdict = scenario.evaluate(ids[s], ids[d], number, protocol)
         wrong.append(WrongConnection(req, verdict.allowed, verdict, headline=False))
     return wrong, expected.size + extra

@@ -53,13 +53,13 @@ class WrongConnection:
 
     @property
     def connection(self) -> str:
-        """``SRC -> DST PORT/PROTO`` with a named port resolved: ``9090/TCP (metrics)``."""
+        """``SRC → DST PORT/PROTO`` with a named port resolved: ``9090/TCP (metrics)``."""
         req, conn = self.requirement, self.verdict.connection
         named = f" ({req.port})" if isinstance(req.port, str) else ""
-        return f"{req.source} -> {req.destination} {conn.port}/{conn.protocol}{named}"
+        return f"{req.source} → {req.destination} {conn.port}/{conn.protocol}{named}"
 
     def describe(self) -> str:
-        """``SRC -> DST PORT/PROTO should be denied, but it is allowed``."""
+        """``SRC → DST PORT/PROTO should be denied, but it is allowed``."""
         want = "allowed" if self.expected else "denied"
         got = "allowed" if self.actual else "denied"
         return f"{self.connection} should be {want}, but it is {got}"
@@ -135,7 +135,7 @@ class CheckResult:
         >>> ex = get_exercise("ports-01-one-port")
         >>> data = check(ex, ex.starter).to_dict()
         >>> data["status"], data["wrong"][0]["connection"], data["wrong"][0]["headline"]
-        ('failed', 'production/frontend -> production/api 8080/TCP', True)
+        ('failed', 'production/frontend → production/api 8080/TCP', True)
         >>> data["checked"] > 1000  # the whole scope, not only the 6 headline connections
         True
         """

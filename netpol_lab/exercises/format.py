@@ -54,7 +54,7 @@ class Requirement:
     text: str = ""
 
     def __str__(self) -> str:
-        return f"{self.source} -> {self.destination} {self.port}/{self.protocol}"
+        return f"{self.source} → {self.destination} {self.port}/{self.protocol}"
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ class Exercise:
         >>> for line in get_exercise("least-privilege-03-three-tier-ingress").requirement_lines()[:2]:
         ...     print(line)
         whole table: sources *, destinations production/*, each destination's declared ports (78 rows)
-          ✓ allowed: * -> production/frontend 80
+          ✓ allowed: * → production/frontend 80
         """
         lines = [f"✓ allowed: {parse_connection(t)}" for t in self.must_allow]
         lines += [f"✗ denied:  {parse_connection(t, False)}" for t in self.must_deny]
@@ -220,7 +220,7 @@ class Exercise:
             rows = len(_expand_table(self.cluster, table))
             lines.append(f"whole table: sources {', '.join(table.sources)}, destinations "
                          f"{', '.join(table.destinations)}, {ports} ({rows} rows)")
-            lines += [f"  ✓ allowed: {row}" for row in table.allowed]
+            lines += [f"  ✓ allowed: {row.replace('->', '→')}" for row in table.allowed]
             lines.append("  ✓ allowed: a pod to itself (always)")
             lines.append("  ✗ denied:  every other row of the table")
         return lines
@@ -241,12 +241,12 @@ def parse_connection(text: str | Mapping, expected: bool = True) -> Requirement:
     >>> parse_connection("production/api -> kube-system/coredns 53/udp")
     Requirement(source='production/api', destination='kube-system/coredns', port=53, protocol='UDP', expected=True, text='production/api -> kube-system/coredns 53/udp')
     >>> str(parse_connection("monitoring/prometheus → production/api metrics", False))
-    'monitoring/prometheus -> production/api metrics/TCP'
+    'monitoring/prometheus → production/api metrics/TCP'
     """
     if isinstance(text, Mapping):
         src, dst = text.get("from", text.get("source")), text.get("to", text.get("destination"))
         port = text.get("port")
-        written = f"{src} -> {dst} {port}"
+        written = f"{src} → {dst} {port}"
         if text.get("protocol"):
             written += f"/{text['protocol']}"
     else:
@@ -324,7 +324,7 @@ def _expand_table(cluster: Cluster, table: ExpectedTable) -> list[Requirement]:
                     fnmatch.fnmatchcase(src.id, ps) and fnmatch.fnmatchcase(dst.id, pd)
                     and (pp is None or _port_is(pp, number, protocol, dst))
                     for ps, pd, pp in patterns)
-                text = f"{src.id} -> {dst.id} {number}/{protocol}"
+                text = f"{src.id} → {dst.id} {number}/{protocol}"
                 rows.append(Requirement(src.id, dst.id, number, protocol, allowed, text))
     return rows
 
