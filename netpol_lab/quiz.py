@@ -46,7 +46,7 @@ import ipywidgets as widgets
 from .engine import Scenario, Verdict
 from .errors import NetpolError
 from .exercises import CheckResult, Exercise, check, cluster_lines, get_exercise, problem_line
-from .exercises.feedback import LISTED
+from .exercises.feedback import LISTED, SHOWN_CAUSES
 from .exercises.scope import scope_lines
 from .loader import read
 from .model import Cluster
@@ -515,6 +515,17 @@ class ExerciseWidget(widgets.VBox):
             body = (f"<b>{WRONG_GLYPH} Not checked yet:</b> fix "
                     f"{'this problem' if len(result.problems) == 1 else 'these problems'} "
                     f"first.<ul>{items}</ul>")
+        elif result.diagnoses:
+            k = len(result.diagnoses)
+            items = "".join(self._diagnosis_html(d, i, result.attempt)
+                            for i, d in enumerate(result.diagnoses[:SHOWN_CAUSES]))
+            if k > SHOWN_CAUSES:
+                rest = sum(d.count for d in result.diagnoses[SHOWN_CAUSES:])
+                items += (f"<li>… and {k - SHOWN_CAUSES} more causes ({rest} connections): "
+                          "fix these first, then check again.</li>")
+            body = (f"<b>{WRONG_GLYPH} Not yet:</b> {len(result.wrong)} of {result.checked} "
+                    f"connections have the wrong verdict, "
+                    f"{'for one reason' if k == 1 else f'for {k} reasons'}.<ol>{items}</ol>")
         else:
             items = "".join(
                 f"<li><b>{_esc(w.describe())}</b><details{' open' * (i < 3)}><summary>why "
@@ -531,6 +542,22 @@ class ExerciseWidget(widgets.VBox):
                      f"hint{'s' * (left != 1)} left).</div>")
         body += "".join(f"<div><small>Note: {_esc(n)}</small></div>" for n in result.notes)
         return _box("wrong", body + self._warnings_html(result))
+
+    @staticmethod
+    def _diagnosis_html(d, i: int, attempt: int) -> str:
+        """One cause: what admitted or failed the connections, examples, trap, verified help."""
+        more = f" (and {d.count - 3} more)" if d.count > 3 else ""
+        parts = [f"<b>{_esc(d.cause)}.</b>",
+                 f"<div><small>e.g. {_esc('; '.join(d.examples()))}{more}</small></div>"]
+        if d.trap:
+            parts.append(f"<div><i>Trap:</i> {_esc(d.trap)}</div>")
+        if d.suggestion and attempt >= 2:  # let the first attempt's thinking be the learner's
+            parts.append(f"<div><i>Help:</i> {_esc(d.suggestion)}</div>")
+        w = d.wrong[0]
+        parts.append(f"<details{' open' * (i == 0)}><summary>why {_esc(w.connection)} is "
+                     f"{'allowed' if w.actual else 'denied'} (the engine's explanation)"
+                     f"</summary>{_pre(w.explanation)}</details>")
+        return "<li>" + "".join(parts) + "</li>"
 
     @staticmethod
     def _warnings_html(result: CheckResult) -> str:

@@ -64,7 +64,8 @@ def test_check_fails_with_wrong_connections_explanations_and_hint(capsys, tmp_pa
     answer.write_text(ex.starter)
     code, out, _ = run(capsys, "exercises", "check", ex.id, str(answer), "--attempt", "2")
     assert code == 1
-    assert "- production/api → corp-vault 443/TCP should be denied, but it is allowed" in out
+    assert "to[0] admits IPs in 10.0.0.0/8: 2 connections that must stay closed." in out
+    assert "e.g. production/api → corp-vault 443/TCP" in out
     assert "production/api → corp-vault on TCP 443: ALLOWED" in out
     assert f"Hint: {ex.hints[1]}" in out
 
@@ -125,7 +126,8 @@ def test_show_starter_only_hands_out_a_file_that_check_accepts(capsys, tmp_path)
     handout = tmp_path / f"{ex.id}.yaml"
     handout.write_text(out)
     code, out, _ = run(capsys, "exercises", "check", ex.id, str(handout))
-    assert code == 1 and "8999/TCP should be allowed" in out
+    assert code == 1 and "→ production/api 8999/TCP" in out
+    assert "Hint: endPort: api-port-range rule 1's range 8000-8099 does not include 8999." in out
 
 
 def test_validate_course_and_a_broken_exercise_folder(capsys, tmp_path):

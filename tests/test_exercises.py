@@ -313,16 +313,20 @@ def test_lint_warnings_about_the_answer_only_and_from_the_second_attempt():
     assert result.passed and result.warnings == ()  # the given policy's traps are not the learner's
 
 
-def test_whole_table_feedback_names_every_wrong_row_and_explains_the_first_few():
+def test_whole_table_feedback_groups_the_wrong_rows_by_cause_and_explains_the_first():
+    """18 wrong rows with one cause are one diagnosis: count, examples, one explanation."""
     ex = get_exercise("least-privilege-03-three-tier-ingress")
     result = check(ex, ex.starter)
     assert len([w for w in result.wrong if w.headline]) == 18
+    [cause] = result.diagnoses
+    assert cause.count == len(result.wrong)
+    assert cause.cause.startswith("default-deny-ingress isolates the destination for ingress "
+                                  "with no ingress rule: ")
     text = result.summary(explained=2)
-    assert all(w.describe() in text for w in result.wrong[:10])
-    assert f"… and {len(result.wrong) - 10} more" in text
-    assert text.count("DENIED\n") + text.count("ALLOWED\n") == 2
-    assert result.reason.endswith(f"; and {len(result.wrong) - 5} more")
-    assert result.reason.count("should be") == 5
+    assert "for one reason" in text and f"(and {cause.count - 3} more)" in text
+    assert all(example in text for example in cause.examples())
+    assert text.count("DENIED\n") + text.count("ALLOWED\n") == 1
+    assert result.reason.count("e.g.") == 1 and "1 cause:" in result.reason
 
 
 def test_same_name_replaces_as_kubectl_apply_would():

@@ -28,12 +28,9 @@ EXPECTED_CSV = """\
 learner,exercise,topic,difficulty,status,passed,wrong,checked,reason
 alice,ingress-01-frontend-only,ingress,beginner,passed,True,0,2736,
 alice,debugging-03-dns-broken,debugging,intermediate,passed,True,0,2736,
-bob,ingress-01-frontend-only,ingress,beginner,failed,False,7,2736,"7 of 2736 connections wrong: \
-production/mobile-bff → production/api 8080/TCP should be denied, but it is allowed; \
-staging/frontend → production/api 8080/TCP should be denied, but it is allowed; \
-monitoring/prometheus → production/api 8080/TCP should be denied, but it is allowed; \
-production/database → production/api 8080/TCP should be denied, but it is allowed; \
-production/cache → production/api 8080/TCP should be denied, but it is allowed; and 2 more"
+bob,ingress-01-frontend-only,ingress,beginner,failed,False,7,2736,"7 of 2736 connections wrong, \
+1 cause: api-ingress, ingress rule 1 (spec.ingress[0]): from[0] admits every pod in every namespace: \
+7 connections that must stay closed (e.g. production/mobile-bff → production/api 8080/TCP)"
 bob,debugging-03-dns-broken,debugging,intermediate,missing,False,0,0,missing: no file \
 debugging-03-dns-broken.yaml in bob/
 carol,ingress-01-frontend-only,ingress,beginner,invalid,False,0,0,"invalid: line 20, \

@@ -147,8 +147,9 @@ def test_exercise_widget_shows_statement_starter_and_checks():
     text = html.unescape(w.feedback.value)
     assert "✗ Not yet:" in text
     for wrong in result.wrong:
-        assert wrong.describe() in text
+        assert wrong.connection in text
         assert wrong.explanation in text
+    assert "1 connection that must be open" in text
     assert "Stuck? Press <b>Hint</b> for a nudge (3 hints left)." in text
     w.hint()
     assert "(2 hints left)" in w.feedback.value

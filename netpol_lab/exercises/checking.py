@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import NetpolError
 from ..model import Cluster
 from ..policy import NetworkPolicy
+from .diagnosis import diagnose
 from .feedback import CheckResult, WrongConnection
 from .format import Exercise, Requirement, _resolved, get_exercise, reference_path
 from .scope import ScopeTraffic, expected_traffic, policies_in_force, traffic
@@ -200,19 +201,29 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
             wrong.append(WrongConnection(req, verdict.allowed, verdict))
     checked = len(reqs)
     expected = expected_traffic(exercise)
+    actual = None
     if expected is not None:
-        scope_wrong, checked = _scope_check(exercise, expected, scenario, reqs)
+        scope_wrong, checked, actual = _scope_check(exercise, expected, scenario, reqs)
         wrong += scope_wrong
     passed = not wrong
+    mine = [p for p in in_force if p.id in own]
+    diagnoses: tuple = ()
+    if wrong:
+        diagnoses = tuple(diagnose(exercise, wrong, mine, in_force, expected, actual,
+                                   expected.reference if expected is not None else None))
     hint = None
-    if not passed and hints:
-        hint = hints[min(max(attempt, 1), len(hints)) - 1]
+    if not passed:
+        trap = next((d.trap for d in diagnoses if d.trap), None)
+        if trap is not None:  # the hint for *this* mistake, not the next one of the list
+            hint = trap
+        elif hints:
+            hint = hints[min(max(attempt, 1), len(hints)) - 1]
     return CheckResult(exercise, passed, tuple(wrong), (), hint, checked, tuple(notes),
-                       attempt, _lint(scenario, [p for p in in_force if p.id in own]))
+                       attempt, _lint(scenario, mine), diagnoses)
 
 
 def _scope_check(exercise: Exercise, expected: ScopeTraffic, scenario: Scenario,
-                 headline: list[Requirement]) -> tuple[list[WrongConnection], int]:
+                 headline: list[Requirement]) -> tuple[list[WrongConnection], int, np.ndarray]:
     """The wrong connections of the scope that are not headline ones, and how many were checked.
 
     The learner's traffic is computed for the whole scope at once (one matrix
@@ -241,7 +252,7 @@ def _scope_check(exercise: Exercise, expected: ScopeTraffic, scenario: Scenario,
                           f"{ids[s]} → {ids[d]} {number}/{protocol}")
         verdict = scenario.evaluate(ids[s], ids[d], number, protocol)
         wrong.append(WrongConnection(req, verdict.allowed, verdict, headline=False))
-    return wrong, expected.size + extra
+    return wrong, expected.size + extra, actual
 
 
 def _lint(scenario: Scenario, policies: list[NetworkPolicy]) -> tuple[LintWarning, ...]:

@@ -17,9 +17,12 @@ from .format import Exercise, Requirement
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from ..engine import Verdict
     from ..lint import LintWarning
+    from .diagnosis import Diagnosis
 
 REASON_LIMIT = 5  # wrong connections named in a one-line reason
 LISTED = 10  # wrong connections listed in a summary (a whole scope may have hundreds)
+CAUSE_LIMIT = 3  # causes named in a one-line reason
+SHOWN_CAUSES = 5  # causes shown in a summary
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,6 +92,9 @@ class CheckResult:
         Things worth saying that do not fail the check (ignored documents).
     attempt : int
         Which attempt this was (1 for the first); hints progress with it.
+    diagnoses : tuple of Diagnosis
+        The wrong connections grouped by cause (largest group first), each
+        with the trap it falls into and a verified suggestion when there is one.
     warnings : tuple of LintWarning
         What :func:`netpol_lab.lint.lint` finds suspicious in the answer's
         own policies (valid, but rarely what was meant); never fails the check.
@@ -103,6 +109,7 @@ class CheckResult:
     notes: tuple[str, ...] = ()
     attempt: int = 1
     warnings: tuple[LintWarning, ...] = ()
+    diagnoses: tuple[Diagnosis, ...] = ()
 
     @property
     def status(self) -> str:
@@ -121,10 +128,18 @@ class CheckResult:
             return "invalid: " + problem_line(self.problems[0]) + (
                 f" (and {more} more problem{'s' * (more > 1)})" if more else "")
         n = len(self.wrong)
+        head = f"{n} of {self.checked} connection{'s' * (self.checked != 1)} wrong"
+        if self.diagnoses:
+            k = len(self.diagnoses)
+            shown = "; ".join(f"{d.cause} (e.g. {d.examples(1)[0]})"
+                              for d in self.diagnoses[:CAUSE_LIMIT])
+            if k > CAUSE_LIMIT:
+                shown += f"; and {k - CAUSE_LIMIT} more cause{'s' * (k - CAUSE_LIMIT > 1)}"
+            return f"{head}, {k} cause{'s' * (k != 1)}: {shown}"
         shown = "; ".join(w.describe() for w in self.wrong[:REASON_LIMIT])
         if n > REASON_LIMIT:
             shown += f"; and {n - REASON_LIMIT} more"
-        return f"{n} of {self.checked} connection{'s' * (self.checked != 1)} wrong: {shown}"
+        return f"{head}: {shown}"
 
     def to_dict(self) -> dict:
         """The result as plain data (for JSON output and automated grading).
@@ -146,18 +161,44 @@ class CheckResult:
                        else "denied", "actual": "allowed" if w.actual else "denied",
                        "headline": w.headline, "reason": w.reason,
                        "explanation": w.explanation} for w in self.wrong],
+            "causes": [d.to_dict() for d in self.diagnoses],
             "problems": [e.to_dict() for e in self.problems],
             "hint": self.hint, "notes": list(self.notes),
             "warnings": [w.to_dict() for w in self.warnings],
         }
 
-    def summary(self, fmt: str = "text", explained: int = 5) -> str:
-        """The feedback as ``text`` or ``markdown``: verdict, each wrong connection, hint.
+    def _diagnosis_lines(self, md: bool, explained: int) -> list[str]:
+        n, k = len(self.wrong), len(self.diagnoses)
+        lines = [f"✗ Not yet: {n} of {self.checked} connections have the wrong verdict, "
+                 f"{'for one reason' if k == 1 else f'for {k} reasons'}:"]
+        for i, d in enumerate(self.diagnoses[:SHOWN_CAUSES], 1):
+            cause, *rest = d.lines()
+            if self.attempt < 2:  # let the first attempt's thinking be the learner's
+                rest = [line for line in rest if not line.startswith("  help: ")]
+            lines += ["", f"{i}. **{cause}**" if md else f"{i}. {cause}"]
+            lines += ["  " + line for line in rest]
+            if i <= explained:
+                w = d.wrong[0]
+                text = f"why {w.connection} is {'allowed' if w.actual else 'denied'} (engine):"
+                body = w.explanation.replace("\n", "\n      ")
+                lines += [f"   {text}", "\n   ```\n   " + w.explanation.replace("\n", "\n   ")
+                          + "\n   ```" if md else f"      {body}"]
+        if k > SHOWN_CAUSES:
+            rest = sum(d.count for d in self.diagnoses[SHOWN_CAUSES:])
+            lines += ["", f"… and {k - SHOWN_CAUSES} more causes ({rest} connections): fix "
+                          "these first, then check again."]
+        return lines
 
-        Each wrong connection (the first ``explained`` of them, so that a
-        whole-table exercise does not print a wall of text) comes with the
-        engine's explanation of its actual verdict. Lint warnings about the answer are listed once it
-        passes, or from the second attempt on (they often name the fix).
+    def summary(self, fmt: str = "text", explained: int = 2) -> str:
+        """The feedback as ``text`` or ``markdown``: verdict, the causes of the mistakes, hint.
+
+        The wrong connections come grouped by cause (:class:`~netpol_lab.exercises.diagnosis.Diagnosis`):
+        each with its count, a few examples, the course's trap it falls into
+        and, from the second attempt on, a verified suggestion when there is
+        one; the first example of the
+        first ``explained`` causes comes with the engine's full explanation.
+        Lint warnings about the answer are listed once it passes, or from the
+        second attempt on (they often name the fix).
         """
         md = fmt == "markdown"
         title = f"{self.exercise.id}: {self.exercise.title}"
@@ -170,6 +211,8 @@ class CheckResult:
             for problem in self.problems:
                 text = str(problem)
                 lines.append(f"- {text}" if not md else "```\n" + text + "\n```")
+        elif self.diagnoses:
+            lines += self._diagnosis_lines(md, explained)
         else:
             lines.append(f"✗ Not yet: {len(self.wrong)} of {self.checked} connections have the "
                          "wrong verdict.")

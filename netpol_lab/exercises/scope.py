@@ -83,6 +83,8 @@ class ScopeTraffic:
         The reference solution's verdicts.
     ignored : int
         How many connections in scope are ``dont_care``.
+    reference : tuple of NetworkPolicy
+        The reference solution's policies in force (with the given ones).
     """
 
     ids: list[str]
@@ -90,6 +92,7 @@ class ScopeTraffic:
     checked: np.ndarray
     expected: np.ndarray
     ignored: int = 0
+    reference: tuple[NetworkPolicy, ...] = ()
 
     @property
     def size(self) -> int:
@@ -189,7 +192,7 @@ def _expected(exercise: Exercise, reference: list[NetworkPolicy]) -> ScopeTraffi
                 if entry.covers(ids[s], ids[d], number, protocol, endpoints[d]):
                     checked[k, s, d] = False
                     ignored += 1
-    return ScopeTraffic(ids, ports, checked, expected, ignored)
+    return ScopeTraffic(ids, ports, checked, expected, ignored, tuple(policies))
 
 
 def scope_lines(exercise: Exercise) -> list[str]:
