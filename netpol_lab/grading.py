@@ -70,7 +70,7 @@ from .exercises import Exercise, check, load_exercises
 from .files import read_file
 
 COLUMNS = ["learner", "exercise", "topic", "difficulty", "status", "passed", "wrong", "checked",
-           "reason"]
+           "causes", "reason"]
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_ANSWER_BYTES = 1024 * 1024  # an answer is a few policies: a few kilobytes
 TIME_BUDGET = 20.0  # seconds per answer (a real answer takes milliseconds)
@@ -126,9 +126,12 @@ def grade(submissions_dir: str | os.PathLike, exercises_dir: str | os.PathLike |
         One row per learner and exercise: ``learner`` (the folder name, with
         bytes that are not UTF-8 shown as ``\\xNN``), ``exercise``, ``topic``,
         ``difficulty``, ``status`` (``passed``, ``failed``, ``invalid``,
-        ``missing``, ``error``), ``passed`` (bool), ``wrong`` (how many required
-        connections have the wrong verdict), ``checked`` (how many were
-        checked) and ``reason`` (why it failed, empty when it passed).
+        ``missing``, ``error``), ``passed`` (bool), ``wrong`` (how many
+        connections of the exercise's scope have the wrong verdict), ``checked``
+        (how many were checked), ``causes`` (how many distinct mistakes: the
+        wrong connections grouped by the rule or isolation that decided them)
+        and ``reason`` (why it failed, naming the first causes; empty when it
+        passed).
 
     Raises
     ------
@@ -342,14 +345,15 @@ def _closest(stem: str, ids: list[str]) -> str | None:
     return match[0] if match else None
 
 
-def _row(learner: str, ex: Exercise, status: str, wrong: int, checked: int, reason: str) -> dict:
+def _row(learner: str, ex: Exercise, status: str, wrong: int, checked: int, reason: str,
+         causes: int = 0) -> dict:
     """One row of grades.csv (the only place a row is built)."""
     reason = _CONTROL.sub(" ", reason)
     if len(reason) > MAX_REASON_CHARS:
         reason = reason[:MAX_REASON_CHARS - 1] + "…"
     return {"learner": learner, "exercise": ex.id, "topic": ex.topic,
             "difficulty": ex.difficulty, "status": status, "passed": status == "passed",
-            "wrong": wrong, "checked": checked, "reason": reason}
+            "wrong": wrong, "checked": checked, "causes": causes, "reason": reason}
 
 
 def _grade_one(learner: str, ex: Exercise, name: str, folder: Path, renamed: str | None,
@@ -369,7 +373,8 @@ def _grade_one(learner: str, ex: Exercise, name: str, folder: Path, renamed: str
                     f"error: netpol_lab could not check this file ({type(exc).__name__}: "
                     f"{str(exc)[:200]}){graded_as}")
     reason = result.reason + (graded_as if result.reason else "")
-    row = _row(learner, ex, result.status, len(result.wrong), result.checked, reason)
+    row = _row(learner, ex, result.status, len(result.wrong), result.checked, reason,
+               len(result.diagnoses))
     if renamed and result.passed:
         row["reason"] = graded_as.strip(" ()")
     return row

@@ -25,23 +25,23 @@ spec:
 """
 
 EXPECTED_CSV = """\
-learner,exercise,topic,difficulty,status,passed,wrong,checked,reason
-alice,ingress-01-frontend-only,ingress,beginner,passed,True,0,2736,
-alice,debugging-03-dns-broken,debugging,intermediate,passed,True,0,2736,
-bob,ingress-01-frontend-only,ingress,beginner,failed,False,7,2736,"7 of 2736 connections wrong, \
+learner,exercise,topic,difficulty,status,passed,wrong,checked,causes,reason
+alice,ingress-01-frontend-only,ingress,beginner,passed,True,0,2736,0,
+alice,debugging-03-dns-broken,debugging,intermediate,passed,True,0,2736,0,
+bob,ingress-01-frontend-only,ingress,beginner,failed,False,7,2736,1,"7 of 2736 connections wrong, \
 1 cause: api-ingress, ingress rule 1 (spec.ingress[0]): from[0] admits every pod in every namespace: \
 7 connections that must stay closed (e.g. production/mobile-bff → production/api 8080/TCP)"
-bob,debugging-03-dns-broken,debugging,intermediate,missing,False,0,0,missing: no file \
+bob,debugging-03-dns-broken,debugging,intermediate,missing,False,0,0,0,missing: no file \
 debugging-03-dns-broken.yaml in bob/
-carol,ingress-01-frontend-only,ingress,beginner,invalid,False,0,0,"invalid: line 20, \
+carol,ingress-01-frontend-only,ingress,beginner,invalid,False,0,0,0,"invalid: line 20, \
 spec.ingress[0].ports[0].port: 70000 is out of range (expected a number from 1 to 65535)"
-carol,debugging-03-dns-broken,debugging,intermediate,invalid,False,0,0,"invalid: line 2: YAML \
+carol,debugging-03-dns-broken,debugging,intermediate,invalid,False,0,0,0,"invalid: line 2: YAML \
 syntax error: mapping values are not allowed here (expected consistent indentation, and a space \
 after each ':')"
-dave,ingress-01-frontend-only,ingress,beginner,missing,False,0,0,"missing: no file \
+dave,ingress-01-frontend-only,ingress,beginner,missing,False,0,0,0,"missing: no file \
 ingress-01-frontend-only.yaml in dave/ (found ingress-01.yaml, which is not named after the \
 exercise)"
-dave,debugging-03-dns-broken,debugging,intermediate,invalid,False,0,0,invalid: the answer holds \
+dave,debugging-03-dns-broken,debugging,intermediate,invalid,False,0,0,0,invalid: the answer holds \
 no NetworkPolicy (expected at least one document with kind: NetworkPolicy)
 """
 
