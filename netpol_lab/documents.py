@@ -28,6 +28,10 @@ from .errors import ParseError
 from .files import read_file
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
+# What an interactive editor (Playground, exercise widget) accepts: every edit is read,
+# checked and linted while the kernel waits, and 100,000 characters (hundreds of
+# policies) take about half a second; a course answer is a few hundred characters.
+MAX_EDITOR_CHARS = 100_000
 MAX_DEPTH = 64
 MAX_VALUES = 5_000_000
 MAX_ALIAS_VALUES = 100_000  # values produced by re-reading anchored collections (*alias)

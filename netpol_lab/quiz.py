@@ -43,6 +43,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from .documents import MAX_EDITOR_CHARS, read_text
 from .engine import Scenario, Verdict
 from .errors import NetpolError
 from .exercises import CheckResult, Exercise, check, cluster_lines, get_exercise, problem_line
@@ -494,8 +495,12 @@ class ExerciseWidget(widgets.VBox):
             return None
         self.attempts += 1
         try:
-            self.result = check(self.exercise, self.editor.value, attempt=self.attempts)
+            text, _ = read_text(self.editor.value, max_bytes=MAX_EDITOR_CHARS)
+            self.result = check(self.exercise, text, attempt=self.attempts)
             self.feedback.value = self._feedback_html(self.result)
+        except NetpolError as exc:  # too long to check while the kernel waits
+            self.result = None
+            self.feedback.value = _box("wrong", _esc(str(exc)))
         except Exception as exc:  # last resort: show it, never a traceback
             self.result = None
             self.feedback.value = _box("wrong", "Something went wrong inside netpol_lab while "

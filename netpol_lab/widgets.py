@@ -46,6 +46,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from .documents import MAX_EDITOR_CHARS
 from .engine import Scenario
 from .errors import NetpolError
 from .lint import LintWarning, lint
@@ -177,7 +178,7 @@ def evaluate_text(text: str, cluster: Cluster, ports: Sequence[Any] | None = Non
     """
     out = Evaluation(text)
     try:
-        loaded = read([cluster, text])
+        loaded = read([cluster, text], max_bytes=MAX_EDITOR_CHARS)
         out.skipped = list(loaded.skipped)
         out.errors = list(loaded.problems)
         if out.errors:

@@ -133,3 +133,20 @@ def test_quoted_input_is_an_excerpt(where):
     err = error_of(text)
     assert len(str(err)) < 1000, str(err)[:300]
     assert "1,000,000 characters" in str(err)
+
+
+def test_playground_and_exercise_widget_refuse_over_long_input():
+    """Issue 11, Budgets: an editor over the core's limit gets a clear message, not a long wait."""
+    from netpol_lab.documents import MAX_EDITOR_CHARS
+    from netpol_lab.quiz import ExerciseWidget
+    from netpol_lab.widgets import evaluate_text
+
+    text = "kind: NetworkPolicy\n" + "#" * MAX_EDITOR_CHARS
+    out = evaluate_text(text, nl.default_cluster())
+    assert not out.valid and "more than the limit of 100,000" in out.errors[0].message
+    widget = ExerciseWidget("ingress-03-namespace-default-deny")
+    widget.editor.value = text
+    assert widget.check() is None
+    assert "more than the limit of 100,000" in widget.feedback.value
+    widget.editor.value = text[:MAX_EDITOR_CHARS]  # just under: checked as usual
+    assert widget.check() is not None
