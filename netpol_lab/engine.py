@@ -316,6 +316,46 @@ def _first(items: tuple, predicate) -> int | None:
     return -1
 
 
+class _PortIndex:
+    """A rule's ``ports`` list compiled for look-ups: which entry first admits a port.
+
+    Equivalent to scanning the entries with :func:`port_matches` in order, but a
+    numbered port is one dictionary look-up, so a rule of 100,000 entries does
+    not cost 100,000 comparisons per question (issue 11). Ranges and named
+    ports are still scanned in order, up to the first match.
+    """
+
+    def __init__(self, entries: tuple[PolicyPort, ...]) -> None:
+        self.empty = not entries
+        self.exact: dict[tuple[int, str], int] = {}
+        self.every: dict[str, int] = {}
+        self.others: list[tuple[int, PolicyPort]] = []  # ranges and named ports, in order
+        for i, entry in enumerate(entries):
+            if entry.port is None:
+                self.every.setdefault(entry.protocol, i)
+            elif isinstance(entry.port, int) and entry.end_port is None:
+                self.exact.setdefault((entry.port, entry.protocol), i)
+            else:
+                self.others.append((i, entry))
+
+    def first(self, port: int, protocol: str, destination: Endpoint) -> int | None:
+        """The index of the first entry admitting ``port``/``protocol``; -1 if none, None if
+        the rule has no ``ports`` (every port)."""
+        if self.empty:
+            return None
+        best = -1
+        for i in (self.exact.get((port, protocol)), self.every.get(protocol)):
+            if i is not None and (best < 0 or i < best):
+                best = i
+        for i, entry in self.others:
+            if 0 <= best <= i:
+                break
+            if port_matches(entry, port, protocol, destination):
+                best = i
+                break
+        return best
+
+
 class Scenario:
     """A cluster and a set of policies, compiled once for many questions.
 
@@ -331,6 +371,7 @@ class Scenario:
     def __init__(self, cluster: Cluster, policies: Iterable[NetworkPolicy]) -> None:
         self.policies: tuple[NetworkPolicy, ...] = tuple(policies)
         self.cluster = cluster.with_namespaces(p.namespace for p in self.policies)
+        self._port_indexes: dict[int, _PortIndex] = {}
         self._isolating: dict[str, dict[str, list[NetworkPolicy]]] = {
             d: {p.id: [] for p in self.cluster.pods} for d in DIRECTIONS
         }
@@ -340,6 +381,14 @@ class Scenario:
                     self._isolating["egress"][pod.id].append(policy)
                 if policy.affects_ingress:
                     self._isolating["ingress"][pod.id].append(policy)
+
+    def _port_index(self, rule: Rule) -> _PortIndex:
+        """``rule``'s ports as a look-up table, built on first use (the rule lives as long as
+        the scenario, so its ``id`` is a safe key)."""
+        index = self._port_indexes.get(id(rule))
+        if index is None:
+            index = self._port_indexes[id(rule)] = _PortIndex(rule.ports)
+        return index
 
     def selected_pods(self, policy: NetworkPolicy) -> list[Pod]:
         """The pods ``policy`` applies to: its namespace, matching ``spec.podSelector``."""
@@ -365,8 +414,7 @@ class Scenario:
                 peer = _first(rule.peers,
                               lambda p, ns=policy.namespace: peer_matches(p, ns, remote,
                                                                           self.cluster))
-                ports = _first(rule.ports,
-                               lambda e: port_matches(e, port, protocol, destination))
+                ports = self._port_index(rule).first(port, protocol, destination)
                 checks.append(RuleCheck(policy, direction, i, peer, ports, remote))
         return DirectionVerdict(direction, local, True, policies, tuple(checks))
 

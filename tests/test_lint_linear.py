@@ -1,4 +1,4 @@
-"""Issue 11, Budgets: lint's shadowed-rule check is linear in ports and rules, and still right.
+"""Issue 11, Budgets: lint and the engine's port look-up are linear in ports and rules, and right.
 
 The check used to compare every port with every ``ports`` entry and every rule
 with every other rule (2 rules x 1,000 ports took 29 s). The fast form
@@ -10,12 +10,15 @@ every (remote, port, protocol) it allows is allowed by another rule.
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from limits import run_cli
 from strategies import clusters, policy_lists
 
 import netpol_lab as nl
-from netpol_lab.engine import peer_matches, port_matches
+from netpol_lab.engine import _PortIndex, peer_matches, port_matches
 from netpol_lab.lint import lint
+from netpol_lab.model import ContainerPort, Pod
+from netpol_lab.policy import PolicyPort
 
 
 def shadowed_by_definition(scenario: nl.Scenario) -> set[tuple]:
@@ -77,3 +80,22 @@ def test_two_rules_of_a_thousand_ports_lint_within_limits(tmp_path):
     assert b"NPL801" not in proc.stdout  # each rule has a port of its own
     path.write_text(path.read_text().replace("port: 1000}", "port: 2000}"))
     assert b"NPL801" in run_cli("lint", "--policies", path).stdout  # now rule 1 is covered
+
+
+entries = st.lists(st.builds(
+    PolicyPort, st.sampled_from(["TCP", "UDP"]),
+    st.one_of(st.none(), st.integers(1, 12), st.sampled_from(["http", "dns"])),
+    st.one_of(st.none(), st.integers(1, 14))).filter(
+        lambda e: e.end_port is None or (isinstance(e.port, int) and e.end_port >= e.port)),
+    max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries, st.integers(1, 14), st.sampled_from(["TCP", "UDP"]))
+def test_port_index_finds_the_same_entry_as_a_scan(ports, port, protocol):
+    """The engine's port look-up table names the same first entry as scanning in order."""
+    pod = Pod("shop", "web", {}, None, (ContainerPort(3, "TCP", "http"),
+                                        ContainerPort(5, "UDP", "dns")))
+    scan = None if not ports else next(
+        (i for i, e in enumerate(ports) if port_matches(e, port, protocol, pod)), -1)
+    assert _PortIndex(tuple(ports)).first(port, protocol, pod) == scan
