@@ -247,10 +247,11 @@ def _grade(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _course(args: argparse.Namespace, out: TextIO) -> int:
-    from .course import FIRST_NOTEBOOK, copy_course, open_lab
+    from .course import FIRST_NOTEBOOK, copy_course, open_lab, trust_notebooks
 
     report = copy_course(args.dir, solutions=not args.no_solutions)
     out.write(report.summary() + "\n")
+    trust_notebooks(report.target, [*report.copied, *report.updated, *report.unchanged])
     if args.no_lab:
         out.write(f"start with {FIRST_NOTEBOOK} in Jupyter, or run: netpol-lab course "
                   f"{args.dir}\n")

@@ -15,6 +15,10 @@ SHA-256 of every file, in ``.netpol-lab/manifest.json``); copying again
 - and *keeps* every file that differs from both: the learner changed it, or it was
   there before. The report lists the kept files, so nobody wonders where an update went.
 
+Notebooks are written for the Python that copies them: their ``language_info`` names this
+interpreter's version, as the kernel will report it. JupyterLab compares the two when the
+kernel starts, and a notebook whose metadata differs opens marked as modified.
+
 Examples
 --------
 >>> import tempfile
@@ -37,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -113,6 +118,49 @@ class CopyReport:
         return "\n".join(lines)
 
 
+def language_info() -> dict:
+    """The ``language_info`` an ipykernel running this Python reports (nbformat metadata)."""
+    return {"codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+            "file_extension": ".py", "mimetype": "text/x-python", "name": "python",
+            "nbconvert_exporter": "python", "pygments_lexer": "ipython3",
+            "version": platform.python_version()}
+
+
+def for_this_python(notebook: bytes) -> bytes:
+    """``notebook`` (``.ipynb`` JSON) with this interpreter's ``language_info``.
+
+    Anything that is not a notebook's JSON is returned unchanged.
+    """
+    try:
+        nb = json.loads(notebook)
+    except ValueError:
+        return notebook
+    if not isinstance(nb, dict) or not isinstance(nb.get("metadata"), dict) \
+            or nb["metadata"].get("language_info", {}).get("name", "python") != "python":
+        return notebook
+    nb["metadata"]["language_info"] = language_info()
+    return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def trust_notebooks(folder: str | os.PathLike, names: Sequence[str]) -> int:
+    """Sign the notebooks ``names`` (relative to ``folder``) as ``jupyter trust`` does.
+
+    Only the course's own files are passed here, never a notebook the learner kept.
+    Returns how many were signed; 0 when nbformat is not installed.
+    """
+    try:
+        import nbformat
+        from nbformat.sign import NotebookNotary
+    except ImportError:  # pragma: no cover - nbformat comes with JupyterLab
+        return 0
+    notary, signed = NotebookNotary(), 0
+    for name in names:
+        if name.endswith(".ipynb"):
+            notary.sign(nbformat.read(Path(folder) / name, as_version=4))
+            signed += 1
+    return signed
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -173,6 +221,8 @@ def copy_course(target: str | os.PathLike, solutions: bool = True,
         copied, updated, kept, unchanged = [], [], [], []
         for relative, path in _course_files(origin, parts):
             content = path.read_bytes()
+            if relative.endswith(".ipynb"):
+                content = for_this_python(content)
             digest = hashlib.sha256(content).hexdigest()
             destination = target / relative
             if destination.is_file():

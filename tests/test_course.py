@@ -23,6 +23,7 @@ from netpol_lab.course import (
     CourseError,
     copy_course,
     course_source,
+    for_this_python,
     lab_command,
 )
 
@@ -123,9 +124,30 @@ def test_the_real_course_is_found() -> None:
         == {p.stem for p in (root / "exercises").glob("*.yaml")}
 
 
-def test_cli_copies_without_lab(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_notebooks_are_written_for_this_python() -> None:
+    """JupyterLab marks a notebook modified when the kernel's language_info differs."""
+    import platform
+
+    nb = json.dumps({"cells": [], "metadata": {"language_info": {"name": "python"}},
+                     "nbformat": 4, "nbformat_minor": 5}).encode()
+    info = json.loads(for_this_python(nb))["metadata"]["language_info"]
+    assert info["version"] == platform.python_version() and info["pygments_lexer"] == "ipython3"
+    assert for_this_python(b"not json") == b"not json"
+    r = json.dumps({"metadata": {"language_info": {"name": "R"}}}).encode()
+    assert for_this_python(r) == r
+
+
+def test_cli_copies_without_lab(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy is made, and its notebooks are signed (trusted), in this test's data dir."""
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
     target = tmp_path / "course"
     assert main(["course", str(target), "--no-lab", "--no-solutions"]) == 0
+    first = nbformat.read(target / FIRST_NOTEBOOK, as_version=4)
+    assert NotebookNotary().check_signature(first)
     out = capsys.readouterr().out
     assert "files copied" in out and "0 kept" in out
     assert (target / FIRST_NOTEBOOK).is_file()
