@@ -12,6 +12,7 @@ The file format::
     title: Only the frontend may call the API
     topic: ingress                      # one of TOPICS
     difficulty: beginner                # beginner, intermediate or advanced
+    concepts: [ingress-rule, pod-selector, port]   # optional: what it needs (netpol_lab.syllabus)
     statement: |
       What to do, in prose.
     cluster: default                    # or an inline compact cluster (see loader.py)

@@ -24,8 +24,8 @@ TOPICS = ("ingress", "egress", "selectors", "empty-selectors", "ipblock", "ports
           "policy-types", "least-privilege", "debugging")
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 ENV_VAR = "NETPOL_LAB_EXERCISES"
-FIELDS = ("id", "title", "topic", "difficulty", "statement", "cluster", "given", "starter",
-          "must_allow", "must_deny", "expected_table", "scope", "dont_care", "hints")
+FIELDS = ("id", "title", "topic", "difficulty", "concepts", "statement", "cluster", "given",
+          "starter", "must_allow", "must_deny", "expected_table", "scope", "dont_care", "hints")
 TABLE_FIELDS = ("sources", "destinations", "ports", "allowed")
 SCOPE_FIELDS = ("sources", "destinations", "ports", "probes")
 DONT_CARE_FIELDS = ("connection", "reason")
@@ -163,6 +163,9 @@ class Exercise:
         ``"default"`` or ``"inline"``.
     source : str
         The file the exercise was read from, if any.
+    concepts : tuple of str
+        The course concepts the exercise needs (:data:`netpol_lab.syllabus.CONCEPTS`),
+        so that the course can open it only after teaching them.
     """
 
     id: str
@@ -181,6 +184,7 @@ class Exercise:
     given: str = ""
     cluster_name: str = "default"
     source: str = ""
+    concepts: tuple[str, ...] = ()
 
     def requirements(self) -> list[Requirement]:
         """Every connection this exercise checks, with the verdict it requires.
@@ -434,14 +438,29 @@ def parse_exercise(text: str | Mapping, source: str = "", default_id: str | None
         )
     scope = _scope(data.get("scope"), string_list, fail)
     dont_care = _dont_care(data.get("dont_care"), fail)
+    concepts = _concepts(string_list("concepts"), fail)
     return Exercise(
         id=ex_id, title=text_field("title"), topic=topic, difficulty=difficulty,
         statement=text_field("statement").strip(), cluster=cluster,
         starter=text_field("starter", required=False), must_allow=string_list("must_allow"),
         must_deny=string_list("must_deny"), expected_table=table, hints=string_list("hints"),
         given=text_field("given", required=False), cluster_name=cluster_name, source=source,
-        scope=scope, dont_care=dont_care,
+        scope=scope, dont_care=dont_care, concepts=concepts,
     )
+
+
+def _concepts(names: tuple[str, ...], fail) -> tuple[str, ...]:
+    """The ``concepts:`` list, each one a concept of the course's syllabus."""
+    from ..syllabus import CONCEPTS
+
+    for i, name in enumerate(names):
+        if name not in CONCEPTS:
+            close = [c for c in CONCEPTS if name.lower().replace("_", "-") in c] or list(CONCEPTS)[:4]
+            raise fail(f"concepts[{i}]", f"unknown concept {name!r}",
+                       "a concept of netpol_lab.syllabus.CONCEPTS, e.g. " + ", ".join(close[:4]))
+    if len(set(names)) != len(names):
+        raise fail("concepts", "a concept is listed twice")
+    return names
 
 
 def _scope(raw: Any, string_list, fail) -> Scope:
