@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .model import NAME_LABEL
 from .policy import NetworkPolicy, Peer, Rule
 from .selectors import LabelSelector
 
@@ -163,6 +164,10 @@ def _peer_concepts(peer: Peer) -> set[str]:
     if peer.namespace_selector is not None:
         found.add("empty-namespace-selector" if peer.namespace_selector.is_empty
                   else "namespace-selector")
+        keys = {key for key, _ in peer.namespace_selector.match_labels}
+        keys |= {req.key for req in peer.namespace_selector.match_expressions}
+        if NAME_LABEL in keys:
+            found.add("namespace-labels")
     elif peer.pod_selector is not None:
         found.add("empty-pod-selector" if peer.pod_selector.is_empty else "pod-selector")
     return found
