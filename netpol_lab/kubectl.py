@@ -24,7 +24,7 @@ Examples
 ...                        policies=policies)
 >>> probe.port, probe.protocol, probe.expected
 (8080, 'TCP', 'allowed')
->>> print(probe.commands[-1])
+>>> print(next(line for line in probe.commands if line.startswith("kubectl debug")))
 kubectl debug -n production "$SRC_POD" -i --image=nicolaka/netshoot -- nc -z -v -w 3 "$DST_IP" 8080
 
 Notes
@@ -195,15 +195,16 @@ def probe_commands(cluster: Cluster, source: str | Endpoint, destination: str | 
         lines += [
             "# 2. A live pod of the source (same namespace and labels, so the same policies):",
             _lookup(src, "SRC_POD", "metadata.name"),
-            f"# 3. Run the test inside that pod's network (an ephemeral debug container; "
-            f"it stays listed in the pod until the pod is recreated). Reading: {reading}.",
+            "# 3. Run the test inside that pod's network, in an ephemeral debug container",
+            "#    (it stays listed in the pod, terminated, until the pod is recreated).",
+            f"#    Reading: {reading}.",
             f'kubectl debug -n {quoted_ns} "$SRC_POD" -i --image={shlex.quote(image)} -- {test}',
         ]
         if _labels(src):
-            lines[-1:-1] = [
-                "#    Without ephemeral containers, a throw-away pod with the same labels works,",
-                "#    but the workload's Services would route real requests to it while it runs:",
-                f"#    kubectl run np-probe -n {quoted_ns} --rm -i --restart=Never "
+            lines += [
+                "# Without ephemeral containers, a throw-away pod with the same labels works,",
+                "# but the workload's Services would route real requests to it while it runs:",
+                f"#   kubectl run np-probe -n {quoted_ns} --rm -i --restart=Never "
                 f"--image={shlex.quote(image)} --labels={shlex.quote(_selector(src))} -- {test}",
             ]
     else:
