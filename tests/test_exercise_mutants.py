@@ -50,10 +50,14 @@ def test_every_kind_of_variant_is_generated_somewhere():
 
 def test_equivalents_exist_wherever_the_reference_has_a_selector_or_two_rules():
     """Every exercise gets at least one equivalent rewrite, except the two whose reference
-    is a bare default deny (``podSelector: {}``, no rules, policyTypes written out)."""
+    is a bare default deny (``podSelector: {}``, no rules, policyTypes written out) and
+    the two whose one rule has one peer and no ports, with only empty selectors to
+    rewrite (stay-in-cluster: ``namespaceSelector: {}``; block-metadata: one ipBlock)."""
     without = {ex_id for ex_id in IDS if not any(m.equivalent for m in mutants(EXERCISES[ex_id]))}
     assert without == {"ingress-03-namespace-default-deny",
-                       "empty-selectors-04-deny-both-directions"}
+                       "empty-selectors-04-deny-both-directions",
+                       "empty-selectors-06-stay-in-cluster",
+                       "egress-05-block-metadata"}
 
 
 @pytest.mark.parametrize("exercise_id", ["debugging-01-label-typo", "ports-04-port-range",
