@@ -43,6 +43,12 @@ def first(exercise_id: str, answer: str | None = None, attempt: int = 2):
                             "include 8999"),
     ("debugging-05-wrong-namespace", "Wrong namespace: database-ingress is in namespace "
                                      "default"),
+    ("debugging-01-label-typo", "Selector typo: api-ingress rule 1's from[0] podSelector asks "
+                                "for app=front-end"),
+    ("debugging-02-namespace-label", "Label key: api-ingress rule 2's from[0] namespaceSelector "
+                                     "asks for name=monitoring"),
+    ("selectors-03-namespace-not-pod", "Pod or namespace: allow-scraping rule 1's from[0] has "
+                                       "a podSelector name=monitoring"),
 ])
 def test_the_starters_trap_is_named_and_its_hint_given(exercise_id, trap):
     result, diagnosis = first(exercise_id)

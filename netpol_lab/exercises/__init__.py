@@ -90,7 +90,11 @@ False
 >>> for wrong in result.wrong:
 ...     print(wrong.describe())
 staging/frontend → production/api 8080/TCP should be denied, but it is allowed
->>> result.hint
+>>> print(result.diagnoses[0].cause)  # grouped by the rule and item that admitted them
+api, ingress rule 1 (spec.ingress[0]): from[0] admits every pod in every namespace: 1 connection that must stay closed
+>>> result.hint  # the hint for this mistake, rather than the next of the exercise's list
+"Empty namespaceSelector: from[0] is `namespaceSelector: {}`, which selects every namespace, so it admits every pod of the cluster. A podSelector alone stays in the policy's own namespace (production)."
+>>> check(ex, answer.replace("{}", "{matchLabels: {env: staging}}")).hint  # no known trap
 'Select the api pods.'
 >>> check(ex, answer.replace("namespaceSelector: {}",
 ...                          "podSelector: {matchLabels: {app: frontend}}")).passed

@@ -132,7 +132,7 @@ def diagnose(exercise: Exercise, wrong: Sequence[WrongConnection], own: Sequence
         n = len(items)
         closed = "must stay closed" if not items[0].expected else "must be open"
         cause = f"{cause}: {n} connection{'s' * (n != 1)} that {closed}"
-        trap = _trap(key, items, own)
+        trap = _trap(key, items, own, exercise)
         suggestion = None
         if expected is not None and actual is not None:
             suggestion = _suggest(key, items, exercise, own, in_force, expected, actual)
@@ -235,8 +235,8 @@ def _cause(w: WrongConnection, own: set[str], ref_scenario) -> tuple[tuple, str,
 # --- traps ---------------------------------------------------------------------------------
 
 
-def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[NetworkPolicy]
-          ) -> str | None:
+def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[NetworkPolicy],
+          exercise: Exercise) -> str | None:
     own = {p.id for p in own_policies}
     first = items[0].verdict
     if key[0] == "rule":
@@ -266,6 +266,19 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
                             "To require both (these pods in those namespaces), put "
                             "namespaceSelector and podSelector in ONE item: no `-` before the "
                             "second selector.")
+        if check.peer_index is None:
+            return (f"Empty rule: a rule without `{word}` admits every "
+                    f"{'source' if key[2] == 'ingress' else 'destination'}"
+                    + (" on every port (it has no `ports` either): `- {}` allows everything"
+                       if check.port_index is None else "")
+                    + f", while `{key[2]}: []` (an empty list) allows nothing.")
+        peer = rule.peers[check.peer_index]
+        if (peer.namespace_selector is not None and peer.namespace_selector.is_empty
+                and (peer.pod_selector is None or peer.pod_selector.is_empty)):
+            return (f"Empty namespaceSelector: {word}[{check.peer_index}] is "
+                    "`namespaceSelector: {}`, which selects every namespace, so it admits every "
+                    "pod of the cluster. A podSelector alone stays in the policy's own "
+                    f"namespace ({check.policy.namespace}).")
         if check.port_index is not None:
             entry = rule.ports[check.port_index]
             if entry.end_port is not None:
@@ -300,6 +313,11 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
     denying = [d for d in (first.egress, first.ingress) if d.applies and not d.allowed]
     for d in denying:
         for policy in d.isolating:
+            if policy.id in own:
+                for trap, _words, _edited in _typos(policy, d.direction, exercise):
+                    return trap
+    for d in denying:
+        for policy in d.isolating:
             if policy.id not in own:
                 continue
             if (d.direction == "ingress" and policy.declared_policy_types is not None
@@ -308,6 +326,12 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
                         f"{list(policy.policy_types)}: it isolates its pods for ingress, with "
                         "no ingress rule, and its egress rules are ignored. Write "
                         "`policyTypes: [Egress]`.")
+            if (d.direction == "ingress" and policy.declared_policy_types is None
+                    and not policy.ingress and not policy.egress):
+                return (f"policyTypes default: {policy.name} has no policyTypes and no egress "
+                        "rules, so Kubernetes makes it an Ingress policy: it isolates its pods "
+                        "for ingress (allowing nothing) and leaves egress open. To block egress, "
+                        "write `policyTypes: [Egress]`.")
             if (d.direction == "ingress" and policy.declared_policy_types is None
                     and not policy.ingress and policy.egress):
                 return (f"policyTypes default: {policy.name} has no policyTypes, so Kubernetes "
@@ -362,6 +386,80 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
     return None
 
 
+def _typos(policy: NetworkPolicy, direction: str, exercise: Exercise):
+    """Peers whose ``matchLabels`` no pod (or namespace) of the cluster has, with a close fix.
+
+    Yields ``(trap sentence, edit in words, edited policy)``: a value with a close
+    value for the same key (a typo), a key that no object has while the value is
+    there under another key (``name: monitoring`` for
+    ``kubernetes.io/metadata.name``), or a podSelector label only a namespace has.
+    """
+    import difflib
+
+    cluster = exercise.cluster
+    known = {"podSelector": [p.labels for p in cluster.pods],
+             "namespaceSelector": [cluster.namespace_labels(n) for n in cluster.namespaces]}
+    for i, rule in enumerate(getattr(policy, direction)):
+        word = "from" if direction == "ingress" else "to"
+        for k, peer in enumerate(rule.peers):
+            where = (f"{policy.name} rule {i + 1}'s {word}[{k}]",
+                     f"(spec.{direction}[{i}].{word}[{k}])")
+            for kind, selector in (("podSelector", peer.pod_selector),
+                                   ("namespaceSelector", peer.namespace_selector)):
+                if selector is None or any(selector.matches(labels) for labels in known[kind]):
+                    continue
+                what = "pod" if kind == "podSelector" else "namespace"
+                field = "pod_selector" if kind == "podSelector" else "namespace_selector"
+
+                def edited(new: LabelSelector | None, field=field, peer=peer, k=k, i=i,
+                           rule=rule, **more) -> NetworkPolicy:
+                    peers = list(rule.peers)
+                    peers[k] = dataclasses.replace(peer, **{field: new}, **more)
+                    return _replace_rule(policy, direction, i, Rule(tuple(peers), rule.ports))
+
+                for label, value in selector.match_labels:
+                    if any(labels.get(label) == value for labels in known[kind]):
+                        continue
+                    values = sorted({lab[label] for lab in known[kind] if label in lab})
+                    close = difflib.get_close_matches(value, values, n=1, cutoff=0.6)
+                    other_keys = sorted({key for lab in known[kind] for key, v in lab.items()
+                                         if v == value and key != label})
+                    swap = dict(selector.match_labels)
+                    if close:
+                        swap[label] = close[0]
+                        yield (f"Selector typo: {where[0]} {kind} asks for {label}={value}, "
+                               f"which no {what} of the cluster has (did you mean "
+                               f"{label}={close[0]}?). A selector that matches nothing admits "
+                               "nothing.",
+                               f"change {label}: {value} to {label}: {close[0]} in the "
+                               f"{kind} of {where[0]} {where[1]}",
+                               edited(LabelSelector(tuple(swap.items()),
+                                                    selector.match_expressions)))
+                    elif other_keys:
+                        swap.pop(label)
+                        swap[other_keys[0]] = value
+                        yield (f"Label key: {where[0]} {kind} asks for {label}={value}, but no "
+                               f"{what} has the label {label!r}; {value} is the value of "
+                               f"{other_keys[0]} (which Kubernetes sets on every namespace)."
+                               if kind == "namespaceSelector" else
+                               f"Label key: {where[0]} {kind} asks for {label}={value}, but no "
+                               f"pod has the label {label!r}; {value} is the value of "
+                               f"{other_keys[0]}.",
+                               f"use the key {other_keys[0]} instead of {label} in the {kind} "
+                               f"of {where[0]} {where[1]}",
+                               edited(LabelSelector(tuple(swap.items()),
+                                                    selector.match_expressions)))
+                    elif kind == "podSelector" and peer.namespace_selector is None and any(
+                            lab.get(label) == value for lab in known["namespaceSelector"]):
+                        yield (f"Pod or namespace: {where[0]} has a podSelector {label}={value}, "
+                               "but that is a namespace's label, not a pod's. To admit every "
+                               "pod of that namespace, write namespaceSelector instead of "
+                               "podSelector.",
+                               f"write namespaceSelector instead of podSelector in {where[0]} "
+                               f"{where[1]}",
+                               edited(None, namespace_selector=selector))
+
+
 def _selects(policy: NetworkPolicy, endpoint) -> bool:
     return (isinstance(endpoint, Pod) and endpoint.namespace == policy.namespace
             and policy.pod_selector.matches(endpoint.labels))
@@ -374,7 +472,7 @@ def _suggest(key: tuple, items: list[WrongConnection], exercise: Exercise,
              own: Sequence[NetworkPolicy], in_force: Sequence[NetworkPolicy], expected, actual
              ) -> str | None:
     """The first candidate edit that fixes some of ``items`` and breaks nothing in scope."""
-    candidates = list(_candidates(key, items, own))
+    candidates = list(_candidates(key, items, own, exercise))
     if not candidates:
         return None
     from .scope import traffic
@@ -413,7 +511,8 @@ def _replace_rule(policy: NetworkPolicy, direction: str, i: int, rule: Rule) -> 
     return dataclasses.replace(policy, **{direction: tuple(rules)})
 
 
-def _candidates(key: tuple, items: list[WrongConnection], own: Sequence[NetworkPolicy]):
+def _candidates(key: tuple, items: list[WrongConnection], own: Sequence[NetworkPolicy],
+                exercise: Exercise):
     """``(words, edited policy)`` pairs, smallest edits first."""
     by_id = {p.id: p for p in own}
     first = items[0].verdict
@@ -474,12 +573,17 @@ def _candidates(key: tuple, items: list[WrongConnection], own: Sequence[NetworkP
     for d in (first.egress, first.ingress):
         if not d.applies or d.allowed:
             continue
+        for policy in d.isolating:
+            if policy.id in by_id:
+                for _trap_text, words, edited in _typos(policy, d.direction, exercise):
+                    yield words, edited
         remote = conn.source if d.direction == "ingress" else conn.destination
         word = "from" if d.direction == "ingress" else "to"
         for policy in d.isolating:
             if policy.id not in by_id:
                 continue
-            if d.direction == "ingress" and not policy.ingress and policy.egress:
+            if d.direction == "ingress" and not policy.ingress and (
+                    policy.egress or policy.declared_policy_types is None):
                 yield (f"write `policyTypes: [Egress]` in {policy.name}",
                        dataclasses.replace(policy, policy_types=("Egress",),
                                            declared_policy_types=("Egress",)))
