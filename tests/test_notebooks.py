@@ -181,3 +181,28 @@ def test_executes_top_to_bottom(path: Path) -> None:
     broken = [(kind, item) for kind, items in report.items() for item in items if not item["ok"]]
     assert not broken, f"widgets that do not work: {broken}"
     assert elapsed < 60, f"{path.name} took {elapsed:.1f} s to execute"
+
+
+#: The whole notebook-level metadata a course notebook carries: no widget state, no
+#: editor settings, nothing that changes when someone opens and saves the file.
+METADATA = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_normalized_as_nbformat_writes_it(path: Path) -> None:
+    """The file is byte for byte what nbformat writes, with minimal, identical metadata.
+
+    So JupyterLab has nothing to rewrite on opening (no "modified" mark), and diffs
+    show only content: nbformat 4.5, a stable id per cell, no cell metadata.
+    """
+    raw = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(raw, as_version=4)
+    assert raw == nbformat.writes(nb) + "\n", f"{path.name}: rewrite it with nbformat.write"
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
+    assert dict(nb.metadata) == METADATA
+    cell_ids = [cell.id for cell in nb.cells]
+    assert len(set(cell_ids)) == len(cell_ids), "duplicate cell ids"
+    assert [index for index, cell in enumerate(nb.cells) if cell.metadata] == []
