@@ -14,6 +14,8 @@ Examples
 True
 >>> nl.evaluate(cluster, [policy], "staging/frontend", "production/api", 8080).allowed
 False
+>>> dir(nl) == sorted(set(dir(nl)))   # each name once, also after lazy names were loaded
+True
 """
 
 from __future__ import annotations

@@ -246,6 +246,9 @@ def test_a_pause_on_a_half_typed_rule_does_not_move_the_baseline(lab, browser) -
         assert not overflowing, "\n".join(overflowing)
         assert editor.evaluate("e => e.scrollWidth > e.clientWidth"), \
             "the long line should scroll inside the editor"
+        # explanations wrap between words (JupyterLab's output CSS breaks <pre> anywhere)
+        assert page.locator(".netpol-explain pre").evaluate(
+            "e => getComputedStyle(e).wordBreak") == "normal"
         expect(page.locator(".jp-Dialog")).to_have_count(0)
         expect(page.locator(".Toastify__toast")).to_have_count(0)
         assert not errors, errors
