@@ -195,3 +195,20 @@ def test_scope_and_dont_care_errors_name_the_field(extra, field, message):
         parse_exercise(MINIMAL + extra)
     assert info.value.path == field
     assert message in str(info.value)
+
+
+def test_without_a_reference_the_check_says_it_checked_only_the_headline(tmp_path):
+    """A hand-out copied without solutions/ still checks the headline, and says so."""
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "demo.yaml").write_text(MINIMAL)
+    ex = load_exercises(tmp_path / "exercises")["demo"]
+    result = check(ex, """
+kind: NetworkPolicy
+metadata: {name: api, namespace: production}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{ports: [{port: 8080}]}]
+""")
+    assert result.checked == 2 and not result.passed
+    assert any("only the exercise's 2 headline connections were checked" in n
+               for n in result.notes)

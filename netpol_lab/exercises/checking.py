@@ -205,6 +205,10 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
     if expected is not None:
         scope_wrong, checked, actual = _scope_check(exercise, expected, scenario, reqs)
         wrong += scope_wrong
+    else:
+        notes.append(f"only the exercise's {len(reqs)} headline connections were checked: its "
+                     f"reference solution ({reference_path(exercise).name}) is not in "
+                     f"{reference_path(exercise).parent}, so the rest of the scope could not be")
     passed = not wrong
     mine = [p for p in in_force if p.id in own]
     diagnoses: tuple = ()
