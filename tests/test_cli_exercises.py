@@ -167,6 +167,8 @@ def test_check_json_for_automated_grading(capsys, tmp_path):
     assert first["connection"] == "production/api → kube-system/coredns 53/UDP"
     assert (first["expected"], first["actual"]) == ("allowed", "denied")
     assert first["explanation"].startswith("production/api → kube-system/coredns on UDP 53: DENIED")
+    assert sum(c["count"] for c in data["causes"]) == len(data["wrong"])  # grouped by cause
+    assert {"cause", "count", "path", "examples", "trap", "suggestion"} <= set(data["causes"][0])
     answer.write_text("kind: [")
     code, out, _ = run(capsys, "exercises", "check", "ports-02-dns-udp-and-tcp", str(answer),
                        "--format", "json")

@@ -225,3 +225,13 @@ def test_exercise_widget_names_the_headline_not_a_sample_of_the_scope():
         assert str(connection).split(" -> ")[0] in text
     assert "kube-system/coredns → monitoring/prometheus" not in text
     assert "7777/TCP" in text  # the probe ports are named, not the connections
+
+
+def test_exercise_widget_names_the_trap_at_once_and_suggests_a_fix_from_the_second_check():
+    w = ExerciseWidget("selectors-02-and-same-item")
+    w.check()
+    first = html.unescape(w.feedback.value)
+    assert "for 2 reasons" in first and "Trap:" in first and "AND split into OR" in first
+    assert "Help:" not in first
+    w.check()
+    assert "Help:</i> put from[0] and from[1]" in html.unescape(w.feedback.value)
