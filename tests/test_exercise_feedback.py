@@ -126,3 +126,16 @@ def test_causes_are_in_json_and_grouped_counts_add_up():
     data = result.to_dict()
     assert sum(c["count"] for c in data["causes"]) == len(result.wrong) == len(data["wrong"])
     assert all(c["examples"] for c in data["causes"])
+
+
+def test_suggestions_have_a_budget_so_a_huge_answer_stays_fast(monkeypatch):
+    """Each candidate edit costs a whole-scope evaluation: a check tries at most
+    SUGGESTION_BUDGET of them, largest causes first."""
+    from netpol_lab.exercises import diagnosis
+
+    ex = get_exercise("selectors-02-and-same-item")
+    monkeypatch.setattr(diagnosis, "SUGGESTION_BUDGET", 1)
+    result = check(ex, ex.starter, attempt=2)
+    assert [d.suggestion is not None for d in result.diagnoses] == [True, False]
+    monkeypatch.setattr(diagnosis, "SUGGESTION_BUDGET", 40)
+    assert all(d.suggestion for d in check(ex, ex.starter, attempt=2).diagnoses)
