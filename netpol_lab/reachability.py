@@ -73,6 +73,10 @@ if TYPE_CHECKING:  # pragma: no cover
 DIRECTIONS = ("egress", "ingress")
 STATUSES = ("open", "allowed", "denied", "n/a", "loopback")
 METHODS = ("dedupe", "matmul")
+DENSE_PRODUCT_LIMIT = 20_000_000
+"""Products of more multiply-adds than this use the sparse OR when the selecting side is
+sparse (at most :data:`SPARSE_SHARE` set); smaller ones use one dense float32 product."""
+SPARSE_SHARE = 0.05
 LOOPBACK_REASON = "allowed: a pod can always reach itself (loopback is never blocked)"
 COLUMNS = ["source", "destination", "port", "protocol", "port_name", "allowed", "egress",
            "ingress", "allowed_by", "reason"]
@@ -281,6 +285,8 @@ class Reachability:
         self._left: dict[str, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
         self._matrices: dict[tuple[int, str, str], ReachabilityMatrix] = {}
         self.cache_matrices = False
+        self._declared_names: list[tuple[int, str, int, str]] | None = None
+        self._base_kinds: dict[str, np.ndarray] = {}
 
     # -- compiling selectors and peers -------------------------------------------------
 
@@ -325,12 +331,40 @@ class Reachability:
 
     def _named_ports(self, port: int, protocol: str) -> dict[str, np.ndarray]:
         """For each port name: which destinations declare it as ``port``/``protocol``."""
+        if self._declared_names is None:
+            self._declared_names = [(i, cp.name, cp.port, cp.protocol)
+                                    for i, ep in enumerate(self.endpoints[:self.n_pods])
+                                    for cp in ep.ports if cp.name]
         out: dict[str, np.ndarray] = {}
-        for i, ep in enumerate(self.endpoints[:self.n_pods]):
-            for cp in ep.ports:
-                if cp.name and cp.port == port and cp.protocol == protocol:
-                    out.setdefault(cp.name, np.zeros(len(self.endpoints), dtype=bool))[i] = True
+        for i, name, number, proto in self._declared_names:
+            if number == port and proto == protocol:
+                if name not in out:
+                    out[name] = np.zeros(len(self.endpoints), dtype=bool)
+                out[name][i] = True
         return out
+
+    def _column_kinds(self, direction: str, domain: np.ndarray, named: dict[str, np.ndarray]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Endpoints of ``domain`` that every rule of ``direction`` sees alike at this port.
+
+        Egress destinations alike: the same peers match them and they declare the
+        same port names at this port; ingress destinations: the same policies select
+        them, same names. Returns ``(one endpoint of each kind, kind of each)``, so
+        the rules' port vectors are built for one endpoint of each kind only.
+        """
+        base = self._base_kinds.get(direction)
+        if base is None:
+            rules = self._rules[direction]
+            if direction == "egress":
+                matrix = (np.stack([r.peers for r in rules]) if rules
+                          else np.zeros((0, len(self.endpoints)), dtype=bool))
+            else:
+                policies = sorted({r.policy_index for r in rules})
+                matrix = self._selects[policies]
+            base = self._base_kinds[direction] = _distinct(matrix.T)[1]
+        keys = np.column_stack([base[domain], *(named[name][domain] for name in sorted(named))])
+        _, first, kind = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        return domain[first], kind.ravel()
 
     def _port_match(self, ports: tuple[PolicyPort, ...], port: int, protocol: str,
                     named: dict[str, np.ndarray]) -> bool | np.ndarray:
@@ -362,24 +396,31 @@ class Reachability:
         n, p = len(self.endpoints), self.n_pods
         isolated = np.nonzero(self.isolated[direction][:p])[0]
         named = self._named_ports(port, protocol) if rules else {}
+        # the destinations' side is built for one destination of each kind (dedupe)
+        domain = np.arange(n) if direction == "egress" else isolated
+        if method == "dedupe":
+            reps, kind = self._column_kinds(direction, domain, named)
+        else:
+            reps, kind = domain, np.arange(len(domain), dtype=np.intp)
+        right = np.empty((len(rules), len(reps)), dtype=bool)
+        for j, rule in enumerate(rules):
+            ports = self._port_match(rule.ports, port, protocol, named)
+            ports = ports[reps] if isinstance(ports, np.ndarray) else ports
+            if direction == "egress":
+                # rule r allows s → d when its policy selects s, a peer matches d, a port
+                # admits d
+                right[j] = rule.peers[reps] & ports
+            else:
+                # rule r allows s → d when a peer matches s, its policy selects d, a port
+                # admits d
+                right[j] = self._selects[rule.policy_index][reps] & ports
+        rows, row_class = self._classes(self._left_side(direction), method)
+        cols, rep_class = _distinct_or_all(right.T, method)
+        col_class = rep_class[kind]
         if direction == "egress":
-            # rule r allows s → d when its policy selects s, a peer matches d, a port admits d
-            right = np.empty((len(rules), n), dtype=bool)
-            for j, rule in enumerate(rules):
-                right[j] = rule.peers & self._port_match(rule.ports, port, protocol, named)
-            rows, row_class = self._classes(self._left_side(direction), method)
-            cols, col_class = _distinct_or_all(right.T, method)
             row_of = np.full(n, len(rows), dtype=np.intp)   # the open row
             row_of[isolated] = row_class[isolated]
             return Side(direction, row_of, col_class, rows, cols, open_row=True)
-        # rule r allows s → d when a peer matches s, its policy selects d, a port admits d
-        selects = self._selects[[r.policy_index for r in rules]][:, isolated]  # rules × isolated
-        right = np.empty((len(rules), len(isolated)), dtype=bool)
-        for j, rule in enumerate(rules):
-            ports = self._port_match(rule.ports, port, protocol, named)
-            right[j] = selects[j] & (ports[isolated] if isinstance(ports, np.ndarray) else ports)
-        rows, row_class = self._classes(self._left_side(direction), method)
-        cols, col_class = _distinct_or_all(right.T, method)
         col_of = np.full(n, len(cols), dtype=np.intp)      # the open column
         col_of[isolated] = col_class
         return Side(direction, row_class, col_of, rows, cols, open_row=False)
@@ -483,7 +524,19 @@ class Side:
         self.direction = direction
         self.row_of, self.col_of = row_of, col_of
         self._rows, self._cols = rows, cols
-        product = (rows.astype(np.float32) @ cols.T.astype(np.float32)) > 0.5
+        # the selecting side (egress: which rules' policies pick the source; ingress: the
+        # destination) is sparse: a pod is picked by a few policies of its namespace. An OR
+        # of each class's few rules then costs far less than a dense product of all rules.
+        selecting = rows if open_row else cols
+        self._sparse = (selecting.size > 0 and rows.shape[0] * cols.shape[0] * rows.shape[1]
+                        > DENSE_PRODUCT_LIMIT
+                        and np.count_nonzero(selecting) <= SPARSE_SHARE * selecting.size)
+        if not self._sparse:
+            product = (rows.astype(np.float32) @ cols.T.astype(np.float32)) > 0.5
+        elif open_row:
+            product = _or_product(rows, cols)
+        else:
+            product = _or_product(cols, rows).T
         if open_row:
             self.small = np.vstack([product, np.ones((1, product.shape[1]), dtype=bool)])
         else:
@@ -509,6 +562,13 @@ class Side:
         float64 product each: rule ``j`` of a block weighs ``2**-j``, so the
         exponent of a sum names its first rule exactly.
         """
+        if self._first is None and self._sparse:
+            first = np.full(self.small.shape, -1, dtype=np.int32)
+            if self._open_row:
+                first[:-1] = _first_of(self._rows, self._cols)
+            else:
+                first[:, :-1] = _first_of(self._cols, self._rows).T
+            self._first = first
         if self._first is None:
             rows, cols = self._rows, self._cols
             first = np.full(self.small.shape, -1, dtype=np.int32)
@@ -528,6 +588,32 @@ class Side:
                 todo &= ~hit
             self._first = first
         return self._first
+
+
+def _or_product(sparse: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """``(sparse @ dense.T) > 0`` for booleans, one OR of a few rows per row of ``sparse``."""
+    dense_t = np.ascontiguousarray(dense.T)  # rules × columns
+    out = np.zeros((sparse.shape[0], dense.shape[0]), dtype=bool)
+    for k, row in enumerate(sparse):
+        rules = np.flatnonzero(row)
+        if len(rules) == 1:
+            out[k] = dense_t[rules[0]]
+        elif len(rules):
+            np.any(dense_t[rules], axis=0, out=out[k])
+    return out
+
+
+def _first_of(sparse: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """For each (row of ``sparse``, row of ``dense``): the first rule both have, or -1."""
+    dense_t = np.ascontiguousarray(dense.T)
+    out = np.full((sparse.shape[0], dense.shape[0]), -1, dtype=np.int32)
+    for k, row in enumerate(sparse):
+        rules = np.flatnonzero(row)
+        if len(rules):
+            hits = dense_t[rules]
+            first = hits.argmax(axis=0)
+            out[k] = np.where(hits[first, np.arange(hits.shape[1])], rules[first], -1)
+    return out
 
 
 def _distinct_or_all(matrix: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
