@@ -82,10 +82,11 @@ def measure(size: int, data: Path) -> dict:
     matrix = reach.matrix(*PORT)
     out["one_port_s"] = time.perf_counter() - t
     out["one_port_total_s"] = out["compile_s"] + out["one_port_s"]
-    out["allowed_share"] = float(matrix.allowed[matrix.connections].mean())
-    t = time.perf_counter()
-    reach.matrix(*PORT, method="matmul")
-    out["one_port_matmul_s"] = time.perf_counter() - t
+    if size <= 5000:  # the full n × n arrays and the dense product: for comparison only
+        out["allowed_share"] = float(matrix.allowed[matrix.connections].mean())
+        t = time.perf_counter()
+        reach.matrix(*PORT, method="matmul")
+        out["one_port_matmul_s"] = time.perf_counter() - t
 
     declared = sorted({(cp.port, cp.protocol) for pod in cluster.pods for cp in pod.ports})
     out["declared_ports"] = len(declared)
@@ -96,15 +97,27 @@ def measure(size: int, data: Path) -> dict:
     out["declared_ports_s"] = time.perf_counter() - t
     out["end_to_end_s"] = time.perf_counter() - start  # import + load + all declared ports
 
-    import pandas  # noqa: F401  (imported by iter_table; timed apart from the rows)
+    import io
+
+    from netpol_lab.rows import TableRows
+    from netpol_lab.writers import write
 
     t = time.perf_counter()
-    rows = allowed = 0
-    for chunk in iter_table(fresh, chunk_rows=1_000_000):
-        rows += len(chunk)
-        allowed += int(chunk["allowed"].sum())
-    out["table_rows"], out["table_allowed"] = rows, allowed
-    out["table_stream_s"] = time.perf_counter() - t
+    table = TableRows(fresh)
+    out["table_rows"], out["table_allowed"] = table.count()
+    out["table_count_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    write("summary", table, io.StringIO())
+    out["summary_s"] = time.perf_counter() - t
+    out["declared_ports_summary_s"] = out["declared_ports_s"] + out["summary_s"]
+    if size <= 5000:
+        import pandas  # noqa: F401  (imported by iter_table; timed apart from the rows)
+
+        t = time.perf_counter()
+        rows = 0
+        for chunk in iter_table(fresh, chunk_rows=1_000_000):
+            rows += len(chunk)
+        out["table_stream_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     scenario = nl.Scenario(cluster, policies)
@@ -228,6 +241,79 @@ def _admits(connection: str, port: int, protocol: str) -> bool:
     return False
 
 
+# -- the command line, as a user runs it ----------------------------------------------------
+
+CLI_RUNS = {  # size: [(label, extra arguments)]
+    1000: [("csv", ["--format", "csv"]), ("csv --only allowed", ["--format", "csv", "--only",
+                                                                 "allowed"]),
+           ("jsonl", ["--format", "jsonl"]), ("matrix", ["--format", "matrix"]),
+           ("summary", ["--format", "summary"])],
+    1500: [("csv", ["--format", "csv"])],
+    5000: [("csv --only allowed", ["--format", "csv", "--only", "allowed"]),
+           ("jsonl --only allowed", ["--format", "jsonl", "--only", "allowed"]),
+           ("matrix", ["--format", "matrix"]), ("summary", ["--format", "summary"])],
+    20000: [("summary", ["--format", "summary"]),
+            ("csv --only allowed --from NS", ["--format", "csv", "--only", "allowed",
+                                              "--from", "FIRST_NAMESPACE"])],
+}
+BARE_LOAD = ("import sys, yaml\nfor path in sys.argv[1:]:\n    with open(path) as f:\n"
+             "        list(yaml.load_all(f, Loader=yaml.CSafeLoader))\n")
+
+
+def timed(command: list[str], stdout: Path | None, timeout: float) -> dict:
+    """Wall time and peak memory (``/usr/bin/time``'s max RSS) of one command."""
+    time_binary = Path("/usr/bin/time")
+    prefix = [str(time_binary), "-f", "%e %M"] if time_binary.exists() else []
+    target = open(stdout, "w") if stdout else subprocess.DEVNULL  # noqa: SIM115
+    t = time.perf_counter()
+    try:
+        proc = subprocess.run(prefix + command, stdout=target, stderr=subprocess.PIPE,
+                              text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"status": f"not finished after {timeout:.0f} s"}
+    finally:
+        if stdout:
+            target.close()
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        return {"status": f"failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"}
+    out = {"status": "ok", "s": wall}
+    if prefix:
+        last = proc.stderr.strip().splitlines()[-1].split()
+        out["s"], out["peak_mb"] = float(last[0]), int(last[1]) / 1024
+    if stdout:
+        out["bytes"] = stdout.stat().st_size
+        with open(stdout, "rb") as f:
+            out["lines"] = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+        stdout.unlink()
+    return out
+
+
+def cli_runs(size: int, data: Path, timeout: float) -> dict:
+    """``netpol-lab table`` on the generated files, as a subprocess per format."""
+    cli = Path(sys.executable).parent / "netpol-lab"
+    files = ["--cluster", str(data / f"cluster-{size}.yaml"),
+             "--policies", str(data / f"policies-{size}.yaml")]
+    out: dict = {"bare_load": timed([sys.executable, "-c", BARE_LOAD,
+                                     str(data / f"cluster-{size}.yaml"),
+                                     str(data / f"policies-{size}.yaml")], None, timeout)}
+    first_namespace = _first_namespace(data / f"namespaces-{size}.yaml")
+    for label, extra in CLI_RUNS.get(size, []):
+        extra = [first_namespace if a == "FIRST_NAMESPACE" else a for a in extra]
+        print(f"{size} pods: netpol-lab table {label}…", flush=True)
+        # rows to a file at 1,000 pods (to count them); bigger outputs go to /dev/null
+        target = data / f"cli-{size}.out" if size <= 1500 else None
+        out[label] = timed([str(cli), "table", *files, *extra], target, timeout)
+    return out
+
+
+def _first_namespace(path: Path) -> str:
+    for line in path.read_text().splitlines():
+        if line.strip().startswith("name:"):
+            return line.split(":", 1)[1].strip()
+    return "default"
+
+
 # -- the runner --------------------------------------------------------------------------
 
 
@@ -287,20 +373,45 @@ def fmt(value: float | None, unit: str = "s") -> str:
     return f"{value:.0f} {unit}"
 
 
-def nca_time(r: dict, key: str) -> str:
-    """nca's wall time and how many times our end-to-end time it is."""
-    if r.get(f"{key}_status") != "ok":
-        return r.get(f"{key}_status", "not run")
-    return f"{fmt(r[f'{key}_s'])} (**{r[f'{key}_s'] / r['end_to_end_s']:.0f}×** ours)"
-
-
 def check(ok: bool) -> str:
     return "✓ met" if ok else "✗ missed"
+
+
+def _get(r: dict, key: str, show=None) -> str:
+    """A measured value formatted, or '–' when this size did not measure it."""
+    if key not in r:
+        return "–"
+    return show(r[key]) if show else fmt(r[key])
+
+
+def cli_cell(r: dict, label: str) -> str:
+    run = r.get("cli", {}).get(label)
+    if run is None:
+        return "–"
+    if run["status"] != "ok":
+        return run["status"]
+    bare = r["cli"].get("bare_load", {}).get("s")
+    text = f"{fmt(run['s'])}, {fmt(run.get('peak_mb'), 'MB')}"
+    if "lines" in run:
+        text += f", {run['lines']:,} lines / {run['bytes'] / 1e6:,.0f} MB"
+    if bare:
+        text += f" ({run['s'] / bare:.1f}× bare load)"
+    return text
+
+
+def nca_ratio(r: dict, key: str) -> str:
+    """nca's wall time and how many times our CLI (all rows as CSV) it is."""
+    if r.get(f"{key}_status") != "ok":
+        return r.get(f"{key}_status", "not run")
+    ours = r.get("cli", {}).get("csv", {}).get("s")
+    ratio = f" (**{r[f'{key}_s'] / ours:.0f}×** our CLI, all rows as CSV)" if ours else ""
+    return f"{fmt(r[f'{key}_s'])}{ratio}"
 
 
 def write_results(results: list[dict], meta: dict, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps({"meta": meta, "sizes": results}, indent=2))
+    measured = [r for r in results if "load_s" in r]
     rows = [
         ("Pods / policies / namespaces", lambda r: f"{r['pods']:,} / {r['policies']:,} / "
          f"{r['namespaces']}"),
@@ -308,19 +419,31 @@ def write_results(results: list[dict], meta: dict, folder: Path) -> Path:
         ("Compile (selectors, peers, isolation)", lambda r: fmt(r["compile_s"])),
         ("Full matrix, one port (TCP 8080), incl. compile", lambda r: fmt(r["one_port_total_s"])),
         ("… matrix step only: dedupe / matmul",
-         lambda r: f"{fmt(r['one_port_s'])} / {fmt(r['one_port_matmul_s'])}"),
+         lambda r: f"{fmt(r['one_port_s'])} / {_get(r, 'one_port_matmul_s')}"),
         ("All declared ports (compile + one matrix each)",
          lambda r: f"{fmt(r['declared_ports_s'])} ({r['declared_ports']} ports)"),
-        ("Traffic table rows, streamed (declared ports)",
-         lambda r: f"{r['table_rows']:,} rows in {fmt(r['table_stream_s'])}"),
+        ("Summary (groups and ports), after the matrices", lambda r: fmt(r["summary_s"])),
+        ("All declared ports + summary, in process",
+         lambda r: fmt(r["declared_ports_summary_s"])),
+        ("Traffic table rows: counted / as pandas chunks (`iter_table`)",
+         lambda r: f"{r['table_rows']:,} rows: {fmt(r['table_count_s'])} / "
+         f"{_get(r, 'table_stream_s')}"),
         ("Peak memory (process RSS)", lambda r: fmt(r["peak_rss_mb"], "MB")),
         ("`Scenario(...)` build / one `evaluate`",
          lambda r: f"{fmt(r['scenario_s'])} / {r['evaluate_us']:.0f} µs"),
         ("End to end: import + load + all declared ports", lambda r: fmt(r["end_to_end_s"])),
+    ]
+    labels = list(dict.fromkeys(label for runs in CLI_RUNS.values() for label, _ in runs))
+    cli_rows = [("Bare libyaml load of the same files (`yaml.load_all`, CSafeLoader)",
+                 lambda r: (fmt(r["cli"]["bare_load"]["s"]) if r.get("cli", {}).get(
+                     "bare_load", {}).get("status") == "ok" else "–"))]
+    cli_rows += [(f"`netpol-lab table --format {label}`", lambda r, label=label:
+                  cli_cell(r, label)) for label in labels]
+    cli_rows += [
         ("NCA `--connectivity`, all pairs (`-o txt_no_fw_rules`)",
-         lambda r: nca_time(r, "nca_pairs")),
+         lambda r: nca_ratio(r, "nca_pairs")),
         ("NCA `--connectivity`, default output (firewall rules)",
-         lambda r: nca_time(r, "nca_default")),
+         lambda r: nca_ratio(r, "nca_default")),
         ("Pod → pod verdicts compared with NCA: disagreements",
          lambda r: (f"{r['disagree']:,} of {r['compared']:,}, of which "
                     f"{r['nca_exists_issue']:,} allowed only by namespaceSelector + "
@@ -329,7 +452,21 @@ def write_results(results: list[dict], meta: dict, folder: Path) -> Path:
                     f"{r['lab_choice_differs']:,}")
          if "compared" in r else "–"),
     ]
-    header = "| | " + " | ".join(f"{r['size']:,} pods" for r in results) + " |"
+    cli_results = [r for r in results if "cli" in r or "nca_pairs_status" in r]
+
+    def table(chosen: list[dict], spec: list) -> list[str]:
+        out = ["| | " + " | ".join(f"{r['size']:,} pods" for r in chosen) + " |",
+               "|" + "---|" * (len(chosen) + 1)]
+        for label, get in spec:
+            cells = []
+            for r in chosen:
+                try:
+                    cells.append(get(r))
+                except KeyError:
+                    cells.append("–")
+            out.append("| " + label + " | " + " | ".join(cells) + " |")
+        return out
+
     lines = [
         "# netpol_lab benchmark",
         "",
@@ -337,39 +474,74 @@ def write_results(results: list[dict], meta: dict, folder: Path) -> Path:
         f"{meta['numpy']}, pandas {meta['pandas']}; network-config-analyzer "
         f"{meta['nca_version']}. Command: `{meta['command']}`.",
         "",
-        header,
-        "|" + "---|" * (len(results) + 1),
-        *("| " + label + " | " + " | ".join(get(r) for r in results) + " |"
-          for label, get in rows),
+        "## In process",
+        "",
+        *table(measured, rows),
         "",
         f"`import netpol_lab`: {fmt(meta['import_s'])} (best of 5; heavy modules loaded: "
         f"{meta['import_loads']}).",
+        "",
+        "## The command line, as a user runs it",
+        "",
+        "`netpol-lab table --cluster cluster-N.yaml --policies policies-N.yaml ...` in a fresh "
+        "process: wall time, peak memory (`/usr/bin/time`), and for 1,000 and 1,500 pods the "
+        "output written to a file (lines, size); larger outputs go to /dev/null. "
+        "`--from NS` is the first namespace of the file. network-config-analyzer runs on "
+        "the same files in the same run.",
+        "",
+        *table(cli_results, cli_rows),
         "",
         "## Targets",
         "",
     ]
     by_size = {r["size"]: r for r in results}
+
+    def cli(size: int, label: str) -> dict:
+        return by_size.get(size, {}).get("cli", {}).get(label, {})
+
+    if cli(1000, "csv").get("status") == "ok":
+        run = cli(1000, "csv")
+        lines.append(f"- 1,000 pods, every row as CSV through the CLI < 500 MB: "
+                     f"{fmt(run.get('peak_mb'), 'MB')} {check(run.get('peak_mb', 1e9) < 500)}")
+        for size in (1000, 1500):
+            r = by_size.get(size, {})
+            ours = cli(size, "csv").get("s")
+            for key, mode in (("nca_pairs", "its fastest complete output"),
+                              ("nca_default", "its default output")):
+                if r.get(f"{key}_s") and ours:
+                    ratio = r[f"{key}_s"] / ours
+                    lines.append(f"- ≥ 20× faster than network-config-analyzer at {size:,} pods "
+                                 f"({mode}), all rows as CSV through the CLI: {ratio:.0f}× "
+                                 f"{check(ratio >= 20)}")
     if 5000 in by_size:
         r = by_size[5000]
-        lines.append(f"- 5,000 pods, one port, full matrix < 2 s: {fmt(r['one_port_total_s'])} "
-                     f"{check(r['one_port_total_s'] < 2)}; peak memory < 2 GB: "
-                     f"{fmt(r['peak_rss_mb'], 'MB')} {check(r['peak_rss_mb'] < 2048)}")
-    if 1000 in by_size:
-        r = by_size[1000]
-        lines.append(f"- 1,000 pods, one port < 0.2 s: {fmt(r['one_port_total_s'])} "
-                     f"{check(r['one_port_total_s'] < 0.2)}")
-        for key, mode in (("nca_pairs", "its fastest complete output"),
-                          ("nca_default", "its default output")):
-            if r.get(f"{key}_s"):
-                ratio = r[f"{key}_s"] / r["end_to_end_s"]
-                lines.append(f"- ≥ 20× faster than network-config-analyzer at 1,000 pods "
-                             f"({mode}), end to end: {ratio:.0f}× {check(ratio >= 20)}")
+        if "declared_ports_s" in r:
+            total = r["load_s"] + r["declared_ports_s"]
+            lines.append(f"- 5,000 pods / 1,000 policies, load + all declared ports < 1 s in "
+                         f"process: {fmt(total)} {check(total < 1)}")
+        bare = r.get("cli", {}).get("bare_load", {}).get("s")
+        for label in ("csv --only allowed", "summary"):
+            run = cli(5000, label)
+            if run.get("status") == "ok" and bare:
+                ratio = run["s"] / bare
+                lines.append(f"- 5,000 pods, `--format {label}` through the CLI ≤ 3× a bare "
+                             f"libyaml load ({fmt(bare)}) and < 1 GB: {fmt(run['s'])} = "
+                             f"{ratio:.1f}× {check(ratio <= 3)}, "
+                             f"{fmt(run.get('peak_mb'), 'MB')} "
+                             f"{check(run.get('peak_mb', 1e9) < 1024)}")
+    if 20000 in by_size and "declared_ports_summary_s" in by_size[20000]:
+        r = by_size[20000]
+        lines.append(f"- 20,000 pods / 4,000 policies, all declared ports + summary < 10 s in "
+                     f"process: {fmt(r['declared_ports_summary_s'])} "
+                     f"{check(r['declared_ports_summary_s'] < 10)} (load {fmt(r['load_s'])} "
+                     f"apart); peak memory < 4 GB: {fmt(r['peak_rss_mb'], 'MB')} "
+                     f"{check(r['peak_rss_mb'] < 4096)}")
     lines.append(f"- `import netpol_lab` < 0.5 s: {fmt(meta['import_s'])} "
                  f"{check(meta['import_s'] < 0.5)}")
     lines += ["", "![benchmark plot](results.png)", ""]
     path = folder / "results.md"
     path.write_text("\n".join(lines))
-    plot(results, folder / "results.png")
+    plot(measured, folder / "results.png")
     return path
 
 
@@ -416,8 +588,13 @@ def plot(results: list[dict], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="100,1000,5000")
-    parser.add_argument("--nca-sizes", default="100,1000",
+    parser.add_argument("--sizes", default="100,1000,5000,20000",
+                        help="sizes measured in process")
+    parser.add_argument("--cli-sizes", default="1000,1500,5000,20000",
+                        help="sizes at which `netpol-lab table` is timed as a user runs it "
+                             "(formats per size: CLI_RUNS); 'none' to skip")
+    parser.add_argument("--cli-timeout", type=float, default=600)
+    parser.add_argument("--nca-sizes", default="1000,1500",
                         help="sizes to run network-config-analyzer on (it takes minutes at "
                              "1,000 pods); 'none' to skip")
     parser.add_argument("--nca", type=Path, default=HERE / "out" / "nca-venv" / "bin" / "nca")
@@ -438,7 +615,9 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, str(HERE))
     import generate
 
-    sizes = [int(s) for s in args.sizes.split(",")]
+    measure_sizes = [int(s) for s in args.sizes.split(",")]
+    cli_sizes = [] if args.cli_sizes == "none" else [int(s) for s in args.cli_sizes.split(",")]
+    sizes = sorted({*measure_sizes, *cli_sizes})
     nca_sizes = [] if args.nca_sizes == "none" else [int(s) for s in args.nca_sizes.split(",")]
     have_nca = args.nca.exists()
     load = os.getloadavg()
@@ -447,7 +626,10 @@ def main(argv: list[str] | None = None) -> None:
         if not (args.data / f"policies-{size}.yaml").exists():
             generate.write(size, args.data, args.seed)
         print(f"{size} pods: measuring…", flush=True)
-        result = child("--measure", str(size), "--data", str(args.data))
+        result = (child("--measure", str(size), "--data", str(args.data))
+                  if size in measure_sizes else {"size": size})
+        if size in cli_sizes:
+            result["cli"] = cli_runs(size, args.data, args.cli_timeout)
         if have_nca and size in nca_sizes:
             print(f"{size} pods: network-config-analyzer…", flush=True)
             output = args.data / f"nca-{size}.txt"

@@ -93,10 +93,10 @@ class Pieces:
         for start in range(0, len(sources), chunk_sources):
             src = sources[start:start + chunk_sources]
             kinds = kind[start:start + chunk_sources]
+            if cached > cache_pieces:
+                cache, cached = {}, 0
             missing = sorted(set(kinds.tolist()) - cache.keys())
             if missing:
-                if cached > cache_pieces:
-                    cache, cached = {}, 0
                 reps = examples[missing]
                 allowed, reason, egress, ingress = rows.grid(reps)
                 connected = rows.connected(reps)
