@@ -131,19 +131,28 @@ def write_summary(rows: TableRows, out: TextIO) -> None:
     dst_names = {g: _names(rows, m, dst_shown) for g, m in dst_members.items()}
     first_class_of_group = {g: c for c, g in reversed(list(enumerate(src_group.tolist())))}
     first_dst_class = {g: c for c, g in reversed(list(enumerate(dst_group.tolist())))}
+    order = sorted(dst_members, key=lambda h: dst_names[h])
+    dst_labels = [dst_names[h] for h in order]
+    dst_rep = np.array([first_dst_class[h] for h in order], dtype=np.intp)
     blocks = []
     for g, members in src_members.items():
-        c = first_class_of_group[g]
-        reach_by_ports: dict[tuple[int, ...], list[str]] = defaultdict(list)
-        for h in sorted(dst_members, key=lambda h: dst_names[h]):
-            open_ports = tuple(np.nonzero(allowed[c, first_dst_class[h]])[0].tolist())
-            if open_ports:
-                reach_by_ports[open_ports].append(dst_names[h])
         lines = [f"FROM {_names(rows, members, src_shown)}  ({_size(members, p)})"]
-        for open_ports, names in sorted(reach_by_ports.items(), key=lambda x: x[1]):
-            words = ", ".join(f"{ports[k][0]}/{ports[k][1]}" for k in open_ports)
-            lines.append(f"  → {', '.join(names)}  {words}")
-        if len(lines) == 1:
+        # this group's verdicts towards every destination group, grouped by port set
+        sub = allowed[first_class_of_group[g]][dst_rep]          # destination groups × ports
+        reached = np.flatnonzero(sub.any(axis=1))
+        if len(reached):
+            sets, which = np.unique(sub[reached], axis=0, return_inverse=True)
+            which = which.ravel()
+            by_set = np.argsort(which, kind="stable")
+            bounds = np.flatnonzero(np.diff(which[by_set])) + 1
+            entries = []
+            for chunk in np.split(by_set, bounds):
+                open_ports = np.flatnonzero(sets[which[chunk[0]]])
+                words = ", ".join(f"{ports[k][0]}/{ports[k][1]}" for k in open_ports.tolist())
+                names = ", ".join(dst_labels[i] for i in reached[chunk].tolist())
+                entries.append((names, f"  → {names}  {words}"))
+            lines += [line for _, line in sorted(entries)]
+        else:
             lines.append("  → nothing (every connection denied)")
         blocks.append("\n".join(lines))
     out.write(f"{len(src):,} sources in {len(src_members)} groups, {len(dst):,} destinations in "
