@@ -141,7 +141,12 @@ def write_summary(rows: TableRows, out: TextIO) -> None:
         sub = allowed[first_class_of_group[g]][dst_rep]          # destination groups × ports
         reached = np.flatnonzero(sub.any(axis=1))
         if len(reached):
-            sets, which = np.unique(sub[reached], axis=0, return_inverse=True)
+            if len(ports) < 63:  # a port set as the bits of one integer: a fast 1-D unique
+                bits = sub[reached].astype(np.int64) @ (np.int64(1) << np.arange(len(ports)))
+                _, first, which = np.unique(bits, return_index=True, return_inverse=True)
+                sets = sub[reached][first]
+            else:
+                sets, which = np.unique(sub[reached], axis=0, return_inverse=True)
             which = which.ravel()
             by_set = np.argsort(which, kind="stable")
             bounds = np.flatnonzero(np.diff(which[by_set])) + 1
