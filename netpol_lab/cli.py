@@ -358,8 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="per answer; an answer over it fails as 'over budget' (default: 20)")
     p.add_argument("--memory-limit", type=int, default=1024, metavar="MIB",
                    help="memory per answer, in MiB (default: 1024)")
-    p.add_argument("--size-limit", type=int, default=1024, metavar="KIB",
-                   help="largest answer file read, in KiB (default: 1024)")
+    p.add_argument("--size-limit", type=int, default=256, metavar="KIB",
+                   help="largest answer file read, in KiB (default: 256)")
     p.set_defaults(run=_grade)
     return parser
 

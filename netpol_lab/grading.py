@@ -72,7 +72,7 @@ from .files import read_file
 COLUMNS = ["learner", "exercise", "topic", "difficulty", "status", "passed", "wrong", "checked",
            "causes", "reason"]
 SUFFIXES = (".yaml", ".yml", ".json")
-MAX_ANSWER_BYTES = 1024 * 1024  # an answer is a few policies: a few kilobytes
+MAX_ANSWER_BYTES = 256 * 1024  # an answer is a few policies: a few kilobytes
 TIME_BUDGET = 20.0  # seconds per answer (a real answer takes milliseconds)
 MEMORY_BUDGET = 1024 * 1024 * 1024  # bytes of address space per answer, above the worker's own
 MAX_REASON_CHARS = 1000  # the checker's reason lists a few wrong connections: it fits
