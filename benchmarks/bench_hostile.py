@@ -50,10 +50,10 @@ def limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (4 * 10**9, 4 * 10**9))
 
 
-def run(command: list[str], env: dict) -> str:
-    started = time.perf_counter()
+def run(command: list[str], env: dict, cwd: str) -> str:
+    started = time.perf_counter()  # cwd: not the checkout, or "-m" would import from it
     proc = subprocess.Popen([sys.executable, "-m", "netpol_lab.cli", *command], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             preexec_fn=limit)
     timer = threading.Timer(150, proc.kill)
     timer.start()
@@ -78,9 +78,9 @@ def main() -> None:
             path = Path(tmp) / "case.yaml"
             path.write_text(text)
             print(f"{name:32} {len(text) // 1024:6d} KB  "
-                  + run([c.format(f=path) for c in command], env), flush=True)
+                  + run([c.format(f=path) for c in command], env, tmp), flush=True)
         print(f"{'--policies /dev/zero':32} {'':9}  "
-              + run(["table", "--policies", "/dev/zero"], env), flush=True)
+              + run(["table", "--policies", "/dev/zero"], env, tmp), flush=True)
 
 
 if __name__ == "__main__":
