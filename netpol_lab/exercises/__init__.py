@@ -40,6 +40,9 @@ The file format::
     dont_care:                          # optional: connections whose verdict does not matter
       - connection: "production/* -> kube-system/* 53/UDP"   # globs; no port: every port
         reason: DNS is not what this exercise is about      # shown to the learner
+    blocks_on_purpose:                  # optional: kept closed although lint would open them
+      - connection: "production/api -> kube-system/coredns"  # globs; no port: every port
+        reason: DNS comes in a later exercise  # lint about exactly these is left out, with this
     hints:
       - the first, gentle hint
       - a more precise one

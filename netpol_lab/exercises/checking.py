@@ -16,7 +16,7 @@ from ..model import Cluster
 from ..policy import NetworkPolicy
 from .diagnosis import diagnose
 from .feedback import CheckResult, WrongConnection
-from .format import Exercise, Requirement, _resolved, get_exercise, reference_path
+from .format import Exercise, Requirement, _resolved, get_exercise, parse_connection, reference_path
 from .scope import ScopeTraffic, expected_traffic, policies_in_force, traffic
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
@@ -222,8 +222,9 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
             hint = trap
         elif hints:
             hint = hints[min(max(attempt, 1), len(hints)) - 1]
-    return CheckResult(exercise, passed, tuple(wrong), (), hint, checked, tuple(notes),
-                       attempt, _lint(scenario, mine), diagnoses)
+    warnings, lint_notes = _lint(scenario, mine, exercise)
+    return CheckResult(exercise, passed, tuple(wrong), (), hint, checked,
+                       tuple(notes + lint_notes), attempt, warnings, diagnoses)
 
 
 def _scope_check(exercise: Exercise, expected: ScopeTraffic, scenario: Scenario,
@@ -259,12 +260,43 @@ def _scope_check(exercise: Exercise, expected: ScopeTraffic, scenario: Scenario,
     return wrong, expected.size + extra, actual
 
 
-def _lint(scenario: Scenario, policies: list[NetworkPolicy]) -> tuple[LintWarning, ...]:
-    """Lint warnings about the answer's own policies (the given ones are the exercise's)."""
+def _lint(scenario: Scenario, policies: list[NetworkPolicy], exercise: Exercise
+          ) -> tuple[tuple[LintWarning, ...], list[str]]:
+    """Lint warnings about the answer's own policies (the given ones are the exercise's).
+
+    A warning about connections the exercise blocks on purpose is left out:
+    following it would fail the exercise. A note says why instead.
+    """
     from ..lint import lint
 
     own = {p.id for p in policies}
     try:
-        return tuple(w for w in lint(scenario) if w.policy in own)
+        found = [w for w in lint(scenario) if w.policy in own]
     except Exception:  # lint only adds advice: a failure in it must not fail a check
-        return ()
+        return (), []
+    kept, notes = [], []
+    for w in found:
+        why = _blocked_on_purpose(exercise, w)
+        if why is None:
+            kept.append(w)
+        else:
+            notes.append(f"lint {w.code} on {w.policy} is not shown: the connections it is "
+                         f"about stay closed on purpose here. {why}")
+    return tuple(kept), list(dict.fromkeys(notes))
+
+
+def _blocked_on_purpose(exercise: Exercise, warning: LintWarning) -> str | None:
+    """The reason when every connection ``warning`` is about is blocked on purpose."""
+    if not warning.connections or not exercise.blocks_on_purpose:
+        return None
+    endpoints = {ep.id: ep for ep in exercise.cluster.endpoints}
+    reasons = []
+    for text in warning.connections:
+        req = parse_connection(text)
+        entry = next((b for b in exercise.blocks_on_purpose
+                      if b.covers(req.source, req.destination, req.port, req.protocol,
+                                  endpoints.get(req.destination))), None)
+        if entry is None:
+            return None
+        reasons.append(entry.reason)
+    return " ".join(dict.fromkeys(reasons))

@@ -25,7 +25,8 @@ TOPICS = ("ingress", "egress", "selectors", "empty-selectors", "ipblock", "ports
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 ENV_VAR = "NETPOL_LAB_EXERCISES"
 FIELDS = ("id", "title", "topic", "difficulty", "concepts", "statement", "cluster", "given",
-          "starter", "must_allow", "must_deny", "expected_table", "scope", "dont_care", "hints")
+          "starter", "must_allow", "must_deny", "expected_table", "scope", "dont_care",
+          "blocks_on_purpose", "hints")
 TABLE_FIELDS = ("sources", "destinations", "ports", "allowed")
 SCOPE_FIELDS = ("sources", "destinations", "ports", "probes")
 DONT_CARE_FIELDS = ("connection", "reason")
@@ -133,6 +134,24 @@ class DontCare:
 
 
 @dataclass(frozen=True)
+class BlockedOnPurpose(DontCare):
+    """Connections the exercise keeps closed on purpose, and why.
+
+    Written like :class:`DontCare` (``connection`` with globs, ``reason``).
+    The reference solution denies them, so the check requires them denied;
+    a lint warning about exactly these connections (NPL401: the pods cannot
+    reach DNS) would lead the learner to open them and fail, so the check
+    leaves it out and says why instead.
+
+    Examples
+    --------
+    >>> b = BlockedOnPurpose("production/api -> kube-system/coredns", "no DNS in this exercise")
+    >>> b.covers("production/api", "kube-system/coredns", 53, "UDP")
+    True
+    """
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One exercise: the task, its cluster, the starter YAML and the required traffic.
 
@@ -155,6 +174,10 @@ class Exercise:
         (by default every source, destination and declared port, plus probes).
     dont_care : tuple of DontCare
         Connections in scope whose verdict does not matter, each with a reason.
+    blocks_on_purpose : tuple of BlockedOnPurpose
+        Connections the exercise denies on purpose although lint would suggest
+        opening them (DNS), each with a reason; lint warnings about them are
+        left out of the check's feedback, with the reason as a note.
     hints : tuple of str
         Progressive hints, gentle first.
     given : str
@@ -180,6 +203,7 @@ class Exercise:
     expected_table: ExpectedTable | None = None
     scope: Scope = Scope()
     dont_care: tuple[DontCare, ...] = ()
+    blocks_on_purpose: tuple[BlockedOnPurpose, ...] = ()
     hints: tuple[str, ...] = ()
     given: str = ""
     cluster_name: str = "default"
@@ -439,13 +463,15 @@ def parse_exercise(text: str | Mapping, source: str = "", default_id: str | None
     scope = _scope(data.get("scope"), string_list, fail)
     dont_care = _dont_care(data.get("dont_care"), fail)
     concepts = _concepts(string_list("concepts"), fail)
+    blocked = _dont_care(data.get("blocks_on_purpose"), fail, "blocks_on_purpose",
+                         BlockedOnPurpose)
     return Exercise(
         id=ex_id, title=text_field("title"), topic=topic, difficulty=difficulty,
         statement=text_field("statement").strip(), cluster=cluster,
         starter=text_field("starter", required=False), must_allow=string_list("must_allow"),
         must_deny=string_list("must_deny"), expected_table=table, hints=string_list("hints"),
         given=text_field("given", required=False), cluster_name=cluster_name, source=source,
-        scope=scope, dont_care=dont_care, concepts=concepts,
+        scope=scope, dont_care=dont_care, concepts=concepts, blocks_on_purpose=blocked,
     )
 
 
@@ -493,15 +519,17 @@ def _scope(raw: Any, string_list, fail) -> Scope:
     return out
 
 
-def _dont_care(raw: Any, fail) -> tuple[DontCare, ...]:
+def _dont_care(raw: Any, fail, field_name: str = "dont_care",
+               kind: type[DontCare] = DontCare) -> tuple[DontCare, ...]:
+    """``dont_care`` (or ``blocks_on_purpose``, the same shape) read and checked."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise fail("dont_care", "dont_care must be a list",
+        raise fail(field_name, f"{field_name} must be a list",
                    "items {connection: 'SRC -> DST [PORT]', reason: '...'}")
     out = []
     for i, item in enumerate(raw):
-        where = f"dont_care[{i}]"
+        where = f"{field_name}[{i}]"
         if not isinstance(item, Mapping):
             raise fail(where, f"{where} must be a mapping",
                        "{connection: 'SRC -> DST [PORT[/PROTOCOL]]', reason: 'why it does not "
@@ -516,8 +544,10 @@ def _dont_care(raw: Any, fail) -> tuple[DontCare, ...]:
                 raise fail(f"{where}.{name}", f"{where} has no {name!r}" if value is None
                            else f"{where}.{name} must be text",
                            "the connections (globs allowed)" if name == "connection"
-                           else "a sentence saying why these connections do not matter")
-        entry = DontCare(item["connection"].strip(), " ".join(item["reason"].split()))
+                           else "a sentence saying why" + (
+                               " these connections do not matter" if kind is DontCare
+                               else " this exercise keeps these connections closed"))
+        entry = kind(item["connection"].strip(), " ".join(item["reason"].split()))
         try:
             entry._parts()
         except ExerciseError as exc:
