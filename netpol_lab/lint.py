@@ -289,18 +289,39 @@ class _Linter:
         covered = [pod for pod in self.cluster.pods if block.contains(pod.ip)]
         if covered:
             hole = self.pod_network_hole(block, covered)
+            selector = self.selector_for(covered)
             suggestion = None
-            if hole is not None:
+            if hole is not None and selector is not None:
+                # the portable form of what the lab does: the ipBlock for addresses
+                # outside the cluster, a selector for the pods it matched
+                _, direction, index, _, j = path
+                rule = (p.ingress if direction == "ingress" else p.egress)[index]
                 fixed = replace(peer, ip_block=replace(block, except_=(*block.except_, hole)))
-                suggestion = _with_peer(p, path, fixed)
+                peers = (*rule.peers[:j], fixed, selector, *rule.peers[j + 1:])
+                suggestion = _with_rule(p, direction, index, replace(rule, peers=peers))
             self.warn("NPL701", "warning", p, (*path, "ipBlock"),
                       f"ipBlock {block} contains pod IPs ({_pod_list(covered)}). This lab "
                       "matches pod IPs like the upstream [Feature:NetworkPolicy] e2e tests, but "
                       "ipBlock is meant for cluster-external addresses and network plugins differ.",
-                      "select pods with podSelector/namespaceSelector, and add the pod CIDR "
-                      "to except if it should not match pods"
-                      + (f" (here: except: [{hole}])" if hole is not None else ""),
+                      "add the pod network to except"
+                      + (f" (here: except: [{hole}])" if hole is not None else "")
+                      + ", and if these pods should stay reachable, select them with a "
+                      "podSelector/namespaceSelector peer"
+                      + (f" ({_peer_flow(selector)})" if selector is not None else ""),
                       suggestion)
+
+    def selector_for(self, pods: list[Pod]) -> Peer | None:
+        """A peer that matches exactly ``pods`` by whole namespaces, or None if none does."""
+        from .selectors import Requirement
+
+        chosen = {pod.id for pod in pods}
+        namespaces = sorted({pod.namespace for pod in pods})
+        if any(pod.namespace in namespaces and pod.id not in chosen for pod in self.cluster.pods):
+            return None
+        if len(namespaces) == len({pod.namespace for pod in self.cluster.pods}):
+            return Peer(namespace_selector=LabelSelector())
+        return Peer(namespace_selector=LabelSelector(
+            match_expressions=(Requirement(NAME_LABEL, "In", tuple(namespaces)),)))
 
     def pod_network_hole(self, block, covered: list[Pod]):
         """The smallest network inside ``block`` holding every covered pod IP, or None.

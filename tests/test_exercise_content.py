@@ -208,7 +208,7 @@ def test_dns_rules_of_references_reach_the_dns_pods_only(exercise_id):
     and nothing else, as the statements say ("the coredns pods"), except where the
     exercise marks DNS to other destinations as not mattering."""
     exercise = EXERCISES[exercise_id]
-    dns = {p.id for p in exercise.cluster.pods if any(cp.port == 53 for cp in p.ports)}
+    dns = {ep.id for ep in exercise.cluster.endpoints if any(cp.port == 53 for cp in ep.ports)}
     for policy in nl.load_policies(reference(exercise_id)):
         for rule in policy.egress:
             if not any(entry.port == 53 for entry in rule.ports):
@@ -221,7 +221,8 @@ def test_dns_rules_of_references_reach_the_dns_pods_only(exercise_id):
                               for peer in rule.peers)}
             assert reached <= dns, f"{policy.id}: DNS rule also reaches {reached - dns}"
             for peer in rule.peers:
-                assert peer.pod_selector is not None and not peer.pod_selector.is_empty, (
+                assert peer.ip_block is not None or (
+                    peer.pod_selector is not None and not peer.pod_selector.is_empty), (
                     f"{policy.id}: a DNS peer picks a whole namespace, not the DNS pods")
 
 

@@ -262,9 +262,22 @@ def test_ip_block_covering_pod_ips():
     w = only("NPL701", nl.article_yaml("api-egress-ipblock"))
     assert "production/frontend" in w.message
     assert "except: [10.244.0.0/16]" in w.fix
-    assert [str(n) for n in w.suggestion.egress[0].peers[0].ip_block.except_] == [
-        "10.0.1.0/24", "10.244.0.0/16"]
+    block, pods = w.suggestion.egress[0].peers
+    assert [str(n) for n in block.ip_block.except_] == ["10.0.1.0/24", "10.244.0.0/16"]
+    assert pods.namespace_selector.is_empty and pods.pod_selector is None
     assert "NPL701" not in codes_of([w.suggestion])
+
+
+def test_ip_block_suggestion_is_the_portable_form_of_the_same_traffic():
+    """§4 lab choice: NPL701's suggestion cuts the pod network out of the ipBlock and
+    selects the pods it matched with a selector instead, so the policy means on every
+    plugin what it means in the lab: no verdict changes."""
+    cluster = nl.default_cluster()
+    original = policies(nl.article_yaml("api-egress-ipblock"))
+    (w,) = [x for x in lint(cluster, original) if x.code == "NPL701"]
+    before = nl.traffic_table(cluster, original)
+    after = nl.traffic_table(cluster, [w.suggestion])
+    assert before.allowed.tolist() == after.allowed.tolist()
 
 
 def codes_of(policies_) -> list[str]:
