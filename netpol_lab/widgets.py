@@ -432,11 +432,12 @@ class Playground(widgets.VBox):
         The YAML editor (CSS class ``netpol-editor``).
     table : pandas.DataFrame
         The current traffic table (the baseline's while the text is invalid).
-    baseline : pandas.DataFrame or None
-        The table changes are measured from: the first valid version, until
-        :meth:`pin` makes the current version the baseline (:meth:`unpin` goes back).
+    baseline : pandas.DataFrame
+        The table changes are measured from: the starting version (the table of no
+        policy at all when the starting text is not valid), until :meth:`pin` makes
+        the current version the baseline (:meth:`unpin` goes back).
     baseline_name : str
-        ``"the starting version"`` or ``"the pinned version"``.
+        ``"the starting version"``, ``"no policy at all"`` or ``"the pinned version"``.
     changes : pandas.DataFrame
         :func:`~netpol_lab.table.diff` of the baseline and the current table (empty
         while the text is invalid).
@@ -471,7 +472,7 @@ class Playground(widgets.VBox):
         self.evaluation: Evaluation | None = None
         self.scenario: Scenario | None = None  # of the table shown
         self.baseline: pd.DataFrame | None = None
-        self.baseline_name = "the starting version"
+        self._start_name = self.baseline_name = "the starting version"
         self._baseline_scenario: Scenario | None = None
         self._start: tuple[pd.DataFrame | None, Scenario | None] = (None, None)
         self._changed: dict[Key, str] = {}
@@ -552,6 +553,17 @@ class Playground(widgets.VBox):
         for control in (self.matrix_port, self.diagram_port, self.diagram_denied):
             control.observe(self._on_view, names="value")
         self.update()
+        if self.baseline is None:
+            self._safely(self._start_from_no_policy)
+
+    def _start_from_no_policy(self) -> None:
+        """The starting text is not valid: changes are measured from no policy at all,
+        never from whichever half-typed text happens to be valid first."""
+        scenario = Scenario(self.cluster, ())
+        self._start = (traffic_table(scenario, ports=self.ports), scenario)
+        self._start_name = self.baseline_name = "no policy at all"
+        self.baseline, self._baseline_scenario = self._start
+        self._update()
 
     # -- building blocks -------------------------------------------------------------------
 
@@ -672,7 +684,7 @@ class Playground(widgets.VBox):
         if self.baseline is None:
             return
         self.baseline, self._baseline_scenario = self._start
-        self.baseline_name = "the starting version"
+        self.baseline_name = self._start_name
         self.update()
 
     def _status(self) -> None:
@@ -733,10 +745,6 @@ class Playground(widgets.VBox):
         shown = self.filtered()
         note = "" if len(shown) == len(self.table) else \
             f"{len(shown)} of {len(self.table)} connections match the filters"
-        if self.baseline is None and self.stale:
-            self.table_pane.value = ('<div class="netpol-banner netpol-bad">No valid version '
-                                     "yet: fix the problems above to see the table.</div>")
-            return
         self.table_pane.value = table_html(shown, self._changed, self.stale, note,
                                            shown_instead=self.baseline_name)
 

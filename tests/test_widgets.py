@@ -189,11 +189,17 @@ def test_validation_error_shows_field_path_and_line(pg):
     assert f"line {line}, spec.ingress[0].ports[0].port" in pg.problems_pane.value
 
 
-def test_invalid_from_the_start_shows_no_table():
+def test_invalid_from_the_start_compares_with_no_policy_at_all():
+    """No half-typed text becomes the baseline, even when the starter itself is invalid."""
     pg = Playground("kind: NetworkPolicy\nmetadata: {name: x}\nspec: {podSelector: nope}")
-    assert pg.stale and pg.table.empty
-    assert "No valid version yet" in pg.table_pane.value
+    assert pg.stale and bool(pg.table["allowed"].all())
+    assert pg.baseline_name == "no policy at all"
+    assert "table of no policy at all" in pg.table_pane.value
     assert "spec.podSelector" in pg.problems_pane.value
+    pg.editor.value = "kind: NetworkPolicy\nmetadata: {name: x, namespace: production}\n" \
+                      "spec: {podSelector: {matchLabels: {app: api}}}"
+    assert not pg.stale and set(pg.changes["change"]) == {"newly denied"}
+    assert "from no policy at all" in pg.changes_pane.value
 
 
 def test_empty_editor_means_no_policy():
