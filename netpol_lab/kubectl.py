@@ -209,11 +209,11 @@ def probe_commands(cluster: Cluster, source: str | Endpoint, destination: str | 
             ]
     else:
         lines += [
-            f"# 2. {src.id} is outside the cluster: run the test on a machine that has its "
-            f"address ({src.ip}). Reading: {reading}.",
-            "#    Pod IPs are often not routable from outside; test through the Service "
-            "(NodePort or LoadBalancer) instead, and remember that its NAT may change the "
-            "source address the policy sees.",
+            f"# 2. {src.id} is outside the cluster: run the test on a machine that has its",
+            f"#    address ({src.ip}). Pod IPs are often not routable from outside; test",
+            "#    through the Service (NodePort or LoadBalancer) instead, and remember that",
+            "#    its NAT may change the source address the policy sees.",
+            f"#    Reading: {reading}.",
             f"#    {test}",
         ]
     return Probe(src.id, dst.id, number, proto, tuple(lines), expected, reason)
