@@ -11,7 +11,8 @@ an extra peer from another namespace, ``podSelector: {}``,
 widened selector (one ``matchLabels`` key dropped, in a peer or in
 ``spec.podSelector``), an AND item split into OR items, ``ingress: [{}]`` /
 ``egress: [{}]``, a dropped policy of a multi-policy answer, DNS egress to any
-destination instead of kube-dns.
+destination instead of kube-dns; and under-permissive ones: a dropped peer,
+port entry or rule.
 
 **Equivalent rewrites** (must pass): items, rules and ports reordered,
 ``matchLabels`` spelled as ``matchExpressions: In``, one policy split in two,
@@ -44,7 +45,8 @@ from .scope import reference_policies
 NS_LABEL = "kubernetes.io/metadata.name"
 WRONG_KINDS = ("extra-peer-other-namespace", "podSelector-all", "namespaceSelector-all",
                "ipBlock-all", "no-ports", "widened-selector", "widened-pod-selector",
-               "and-split-into-or", "rule-allows-all", "dropped-policy", "dns-anywhere")
+               "and-split-into-or", "rule-allows-all", "dropped-policy", "dns-anywhere",
+               "dropped-peer", "dropped-port", "dropped-rule")
 EQUIVALENT_KINDS = ("reordered", "matchExpressions", "split-policy", "named-port",
                     "policyTypes-spelled-out")
 
@@ -109,6 +111,16 @@ def mutants(exercise: Exercise, reference: list[NetworkPolicy] | None = None
                             yield variant("and-split-into-or", f"{at}.{key}[{k}]", _edit(
                                 base, i, lambda s, d=direction, j=j, k=k, kk=key:
                                 _split_item(s[d][j][kk], k)))
+                for k in range(len(peers or []) if len(peers or []) > 1 else 0):
+                    yield variant("dropped-peer", f"{at}.{key}[{k}]", _edit(
+                        base, i, lambda s, d=direction, j=j, k=k, kk=key: s[d][j][kk].pop(k)))
+                for k in range(len(rule.get("ports") or []) if len(rule.get("ports") or []) > 1
+                               else 0):
+                    yield variant("dropped-port", f"{at}.ports[{k}]", _edit(
+                        base, i, lambda s, d=direction, j=j, k=k: s[d][j]["ports"].pop(k)))
+                if len(rules) > 1:
+                    yield variant("dropped-rule", at, _edit(
+                        base, i, lambda s, d=direction, j=j: s[d].pop(j)))
                 if rule.get("ports"):
                     yield variant("no-ports", f"{at}.ports", _edit(
                         base, i, lambda s, d=direction, j=j: s[d][j].pop("ports")))
