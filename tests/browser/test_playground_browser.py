@@ -234,6 +234,7 @@ def test_a_pause_on_a_half_typed_rule_does_not_move_the_baseline(lab, browser) -
         # the layout on a laptop: editor and table side by side, nothing overflows sideways
         page.locator(".netpol-baseline-bar").scroll_into_view_if_needed()
         page.evaluate("() => document.querySelector('.netpol-playground').scrollIntoView()")
+        editor.blur()  # no blinking caret: the committed picture stays byte-identical
         IMAGES.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(IMAGES / "playground-1280x800.png"))
         box_editor = editor.bounding_box()
