@@ -52,6 +52,38 @@ EXAMPLES = 3  # example connections named per cause
 NS_LABEL = "kubernetes.io/metadata.name"
 AND_SPLIT = "AND split into OR"
 SUGGESTION_BUDGET = 40  # candidate edits re-evaluated per check (about 5 ms each)
+NO_PORTS = " on every port, as the rule has no `ports`"
+
+
+def _declared(w: WrongConnection) -> bool:
+    """True when the destination declares the connection's port (a real service, not a probe)."""
+    conn = w.verdict.connection
+    return any(cp.port == conn.port and cp.protocol == conn.protocol
+               for cp in getattr(conn.destination, "ports", ()))
+
+
+def _ports_matter(items: list[WrongConnection], expected) -> bool:
+    """True when some pair of these connections must be open on another port.
+
+    Then the rule is right about who and wrong about which ports, and "the
+    rule has no `ports`" names the mistake; otherwise the peer itself is
+    wrong, whatever the ports. Without a reference, ports are named.
+    """
+    if expected is None:
+        return True
+    index = {ident: i for i, ident in enumerate(expected.ids)}
+    for w in items:
+        conn = w.verdict.connection
+        s, d = index.get(conn.source.id), index.get(conn.destination.id)
+        if s is None or d is None or expected.expected[:, s, d].any():
+            return True
+    return False
+
+
+def _dns_server(endpoint) -> bool:
+    """A DNS pod: labelled ``k8s-app: kube-dns`` or declaring port 53."""
+    return isinstance(endpoint, Pod) and (endpoint.labels.get("k8s-app") == "kube-dns" or any(
+        cp.port == 53 for cp in endpoint.ports))
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,10 +163,13 @@ def diagnose(exercise: Exercise, wrong: Sequence[WrongConnection], own: Sequence
     budget = [SUGGESTION_BUDGET]
     for key, items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         cause, path = texts[key]
+        items.sort(key=lambda w: not _declared(w))  # examples on ports that exist first
+        if key[0] == "rule" and key[5] is None and not _ports_matter(items, expected):
+            cause = cause.replace(NO_PORTS, "")  # the peer is wrong on any port: say that
         n = len(items)
         closed = "must stay closed" if not items[0].expected else "must be open"
         cause = f"{cause}: {n} connection{'s' * (n != 1)} that {closed}"
-        trap = _trap(key, items, own, exercise)
+        trap = _trap(key, items, own, exercise, ref_scenario)
         suggestion = None
         if expected is not None and actual is not None:
             suggestion = _suggest(key, items, exercise, own, in_force, expected, actual,
@@ -158,12 +193,16 @@ def _peer_words(check: RuleCheck) -> str:
         peer = (f"{key}[{check.peer_index}] admits "
                 f"{rule.peers[check.peer_index].describe(check.policy.namespace)}")
     if check.port_index is None:
-        peer += " on every port, as the rule has no `ports`"
-    else:
-        entry = rule.ports[check.port_index]
-        if entry.end_port is not None or entry.port is None:
-            peer += f" on ports[{check.port_index}] ({entry})"
+        peer += NO_PORTS
+    elif _port_named(check):
+        peer += f" on ports[{check.port_index}] ({rule.ports[check.port_index]})"
     return peer
+
+
+def _port_named(check: RuleCheck) -> bool:
+    """True when the cause names the ``ports`` entry: a range or a protocol without a port."""
+    entry = check.rule.ports[check.port_index]
+    return entry.end_port is not None or entry.port is None
 
 
 def _rule_path(check: RuleCheck) -> str:
@@ -195,8 +234,11 @@ def _cause(w: WrongConnection, own: set[str], ref_scenario) -> tuple[tuple, str,
         for d in directions:  # a rule of the learner's own policies admitted it
             for check in d.allowed_by:
                 if check.policy.id in own:
+                    port_key = check.port_index
+                    if port_key is not None and not _port_named(check):
+                        port_key = -1  # some plain port entry: one cause whatever the protocol
                     return (("rule", check.policy.id, d.direction, check.index,
-                             check.peer_index, check.port_index),
+                             check.peer_index, port_key),
                             f"{check.policy.name}, {d.direction} rule {check.index + 1} "
                             f"(spec.{d.direction}[{check.index}]): {_peer_words(check)}",
                             _rule_path(check))
@@ -220,11 +262,13 @@ def _cause(w: WrongConnection, own: set[str], ref_scenario) -> tuple[tuple, str,
     for d in denying:
         names = ", ".join(p.name for p in d.isolating)
         rules = sum(len(p.rules(d.direction)) for p in d.isolating)
+        its = "its" if len(d.isolating) == 1 else "their"
         if rules:
+            which = (f"{its} only {d.direction} rule does not admit these" if rules == 1 else
+                     f"none of {its} {rules} {d.direction} rules admits these")
             parts.append(f"{names} isolate{'s' * (len(d.isolating) == 1)} the "
                          f"{'destination' if d.direction == 'ingress' else 'source'} for "
-                         f"{d.direction} and none of {'its' if len(d.isolating) == 1 else 'their'}"
-                         f" {rules} {d.direction} rule{'s' * (rules != 1)} admits these")
+                         f"{d.direction} and {which}")
         else:
             parts.append(f"{names} isolate{'s' * (len(d.isolating) == 1)} the "
                          f"{'destination' if d.direction == 'ingress' else 'source'} for "
@@ -239,7 +283,7 @@ def _cause(w: WrongConnection, own: set[str], ref_scenario) -> tuple[tuple, str,
 
 
 def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[NetworkPolicy],
-          exercise: Exercise) -> str | None:
+          exercise: Exercise, ref_scenario=None) -> str | None:
     own = {p.id for p in own_policies}
     first = items[0].verdict
     if key[0] == "rule":
@@ -255,6 +299,12 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
                 return ("ipBlock used for pods: an ipBlock also matches pod IPs, and pod IPs "
                         "change when pods restart. Select pods with podSelector / "
                         "namespaceSelector; keep ipBlock for addresses outside the cluster.")
+            if (peer.namespace_selector is not None and peer.namespace_selector.is_empty
+                    and (peer.pod_selector is None or peer.pod_selector.is_empty)):
+                return (f"Empty namespaceSelector: {word}[{check.peer_index}] is "
+                        "`namespaceSelector: {}`, which selects every namespace, so it admits "
+                        "every pod of the cluster. A podSelector alone stays in the policy's own "
+                        f"namespace ({check.policy.namespace}).")
             alone = ("podSelector" if peer.namespace_selector is None
                      else "namespaceSelector" if peer.pod_selector is None else None)
             if alone and peer.ip_block is None:
@@ -275,13 +325,6 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
                     + (" on every port (it has no `ports` either): `- {}` allows everything"
                        if check.port_index is None else "")
                     + f", while `{key[2]}: []` (an empty list) allows nothing.")
-        peer = rule.peers[check.peer_index]
-        if (peer.namespace_selector is not None and peer.namespace_selector.is_empty
-                and (peer.pod_selector is None or peer.pod_selector.is_empty)):
-            return (f"Empty namespaceSelector: {word}[{check.peer_index}] is "
-                    "`namespaceSelector: {}`, which selects every namespace, so it admits every "
-                    "pod of the cluster. A podSelector alone stays in the policy's own "
-                    f"namespace ({check.policy.namespace}).")
         if check.port_index is not None:
             entry = rule.ports[check.port_index]
             if entry.end_port is not None:
@@ -341,7 +384,21 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
                         "gives it [Ingress, Egress] (Ingress always, Egress because it has "
                         "egress rules): it also isolates its pods for ingress, with no ingress "
                         "rule. Write `policyTypes: [Egress]`.")
-    if any(d.direction == "egress" for d in denying) and conn.port == 53:
+    trap = _missing_namespace_selector(conn, denying, own)
+    if trap:
+        return trap
+    for d in denying:
+        mine = [p for p in d.isolating if p.id in own]
+        if d.direction == "egress" and mine and ref_scenario is not None and not (
+                ref_scenario.evaluate(conn.source, conn.destination, conn.port,
+                                      conn.protocol).egress.isolated):
+            names = " and ".join(p.name for p in mine)
+            return (f"Egress not asked for: {names} isolate{'s' * (len(mine) == 1)} "
+                    f"{d.endpoint.id} for egress (Egress in policyTypes), which the exercise "
+                    f"does not ask for, so {d.endpoint.id} may now send only what egress rules "
+                    "allow. Restrict egress only where the statement asks for it.")
+    if (any(d.direction == "egress" for d in denying) and conn.port == 53
+            and _dns_server(conn.destination)):
         return ("DNS forgotten: once a pod is isolated for egress, its DNS lookups are blocked "
                 f"too. Allow egress to the DNS pods ({conn.destination.id}) on UDP and TCP "
                 "53.")
@@ -355,23 +412,10 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
                     f"{d.endpoint.id} is isolated for {d.direction} and nothing there admits "
                     "it. Add a rule at that end too.")
     for d in denying:
-        remote = conn.source if d.direction == "ingress" else conn.destination
         for policy in d.isolating:
             if policy.id not in own:
                 continue
             for i, rule in enumerate(policy.rules(d.direction)):
-                for k, peer in enumerate(rule.peers):
-                    if (isinstance(remote, Pod) and peer.namespace_selector is None
-                            and peer.ip_block is None and peer.pod_selector is not None
-                            and not peer.pod_selector.is_empty
-                            and peer.pod_selector.matches(remote.labels)
-                            and remote.namespace != policy.namespace):
-                        word = "from" if d.direction == "ingress" else "to"
-                        return (f"Missing namespaceSelector: {policy.name} rule {i + 1}'s "
-                                f"{word}[{k}] has a podSelector alone, which only picks pods of "
-                                f"the policy's own namespace ({policy.namespace}); "
-                                f"{remote.id} is in {remote.namespace}. Add a namespaceSelector "
-                                "to the same item.")
                 for entry in rule.ports:
                     dst = conn.destination
                     if isinstance(entry.port, str) and isinstance(dst, Pod) and not any(
@@ -386,6 +430,31 @@ def _trap(key: tuple, items: list[WrongConnection], own_policies: Sequence[Netwo
                             and not entry.port <= conn.port <= entry.end_port):
                         return (f"endPort: {policy.name} rule {i + 1}'s range "
                                 f"{entry.port}-{entry.end_port} does not include {conn.port}.")
+    return None
+
+
+def _missing_namespace_selector(conn, denying: list[DirectionVerdict], own: set[str]
+                                ) -> str | None:
+    """The trap of a podSelector alone that matches the other end, in another namespace."""
+    for d in denying:
+        remote = conn.source if d.direction == "ingress" else conn.destination
+        if not isinstance(remote, Pod):
+            continue
+        for policy in d.isolating:
+            if policy.id not in own or remote.namespace == policy.namespace:
+                continue
+            for i, rule in enumerate(policy.rules(d.direction)):
+                for k, peer in enumerate(rule.peers):
+                    if (peer.namespace_selector is None and peer.ip_block is None
+                            and peer.pod_selector is not None
+                            and not peer.pod_selector.is_empty
+                            and peer.pod_selector.matches(remote.labels)):
+                        word = "from" if d.direction == "ingress" else "to"
+                        return (f"Missing namespaceSelector: {policy.name} rule {i + 1}'s "
+                                f"{word}[{k}] has a podSelector alone, which only picks pods of "
+                                f"the policy's own namespace ({policy.namespace}); "
+                                f"{remote.id} is in {remote.namespace}. Add a namespaceSelector "
+                                "to the same item.")
     return None
 
 
@@ -588,6 +657,11 @@ def _candidates(key: tuple, items: list[WrongConnection], own: Sequence[NetworkP
         for policy in d.isolating:
             if policy.id not in by_id:
                 continue
+            if (d.direction == "egress" and not policy.egress
+                    and "Ingress" in policy.policy_types):
+                yield (f"write `policyTypes: [Ingress]` in {policy.name}",
+                       dataclasses.replace(policy, policy_types=("Ingress",),
+                                           declared_policy_types=("Ingress",)))
             if d.direction == "ingress" and not policy.ingress and (
                     policy.egress or policy.declared_policy_types is None):
                 yield (f"write `policyTypes: [Egress]` in {policy.name}",
