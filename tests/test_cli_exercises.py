@@ -127,7 +127,8 @@ def test_show_starter_only_hands_out_a_file_that_check_accepts(capsys, tmp_path)
     handout.write_text(out)
     code, out, _ = run(capsys, "exercises", "check", ex.id, str(handout))
     assert code == 1 and "→ production/api 8999/TCP" in out
-    assert "Hint: endPort: api-port-range rule 1's range 8000-8099 does not include 8999." in out
+    assert "trap: endPort: api-port-range rule 1's range 8000-8099 does not include 8999." in out
+    assert "Hint:" not in out  # the trap is the hint: said once
 
 
 def test_validate_course_and_a_broken_exercise_folder(capsys, tmp_path):

@@ -222,7 +222,7 @@ def check(exercise: Exercise | str, answer: Any, attempt: int = 1,
             hint = trap
         elif hints:
             hint = hints[min(max(attempt, 1), len(hints)) - 1]
-    warnings, lint_notes = _lint(scenario, mine, exercise)
+    warnings, lint_notes = _lint(scenario, mine, exercise, expected, actual)
     return CheckResult(exercise, passed, tuple(wrong), (), hint, checked,
                        tuple(notes + lint_notes), attempt, warnings, diagnoses)
 
@@ -260,12 +260,17 @@ def _scope_check(exercise: Exercise, expected: ScopeTraffic, scenario: Scenario,
     return wrong, expected.size + extra, actual
 
 
-def _lint(scenario: Scenario, policies: list[NetworkPolicy], exercise: Exercise
+def _lint(scenario: Scenario, policies: list[NetworkPolicy], exercise: Exercise,
+          expected: ScopeTraffic | None = None, actual: np.ndarray | None = None
           ) -> tuple[tuple[LintWarning, ...], list[str]]:
     """Lint warnings about the answer's own policies (the given ones are the exercise's).
 
     A warning about connections the exercise blocks on purpose is left out:
-    following it would fail the exercise. A note says why instead.
+    following it would fail the exercise. A note says why instead. With the
+    exercise's scope traffic, a warning whose fix would turn a connection the
+    answer has right into a wrong one is left out too: the exercise
+    contradicts that advice (selectors-01 asks for the OR form, so no "put
+    both selectors in ONE item").
     """
     from ..lint import lint
 
@@ -275,8 +280,18 @@ def _lint(scenario: Scenario, policies: list[NetworkPolicy], exercise: Exercise
     except Exception:  # lint only adds advice: a failure in it must not fail a check
         return (), []
     kept, notes = [], []
+    right = None if expected is None or actual is None else (
+        (actual == expected.expected) & expected.checked)
     for w in found:
         why = _blocked_on_purpose(exercise, w)
+        if why is None and right is not None and w.suggestion is not None:
+            edited = [w.suggestion if p.id == w.suggestion.id else p for p in scenario.policies]
+            try:
+                _, after = traffic(exercise, edited, expected.ports)
+            except Exception:  # pragma: no cover - lint's own suggestion is a valid policy
+                after = expected.expected
+            if (right & (after != expected.expected)).any():
+                continue  # following this advice would fail the exercise
         if why is None:
             kept.append(w)
         else:

@@ -171,10 +171,13 @@ class CheckResult:
         n, k = len(self.wrong), len(self.diagnoses)
         lines = [f"✗ Not yet: {n} of {self.checked} connections have the wrong verdict, "
                  f"{'for one reason' if k == 1 else f'for {k} reasons'}:"]
+        said = set()
         for i, d in enumerate(self.diagnoses[:SHOWN_CAUSES], 1):
             cause, *rest = d.lines()
             if self.attempt < 2:  # let the first attempt's thinking be the learner's
                 rest = [line for line in rest if not line.startswith("  help: ")]
+            rest = [line for line in rest if line not in said]  # one trap, said once
+            said.update(line for line in rest if line.startswith("  trap: "))
             lines += ["", f"{i}. **{cause}**" if md else f"{i}. {cause}"]
             lines += ["  " + line for line in rest]
             if i <= explained:
@@ -236,7 +239,8 @@ class CheckResult:
         if self.warnings and (self.passed or self.attempt >= 2):  # let attempt 1 be the learner's
             lines += ["", "Worth a look (lint, valid but often not what was meant):"]
             lines += [f"- {w}" for w in self.warnings]
-        if self.hint:
+        shown = {d.trap for d in self.diagnoses[:SHOWN_CAUSES]} if not self.problems else set()
+        if self.hint and self.hint not in shown:  # a trap's hint is already on its `trap:` line
             lines += ["", f"Hint: {self.hint}"]
         return "\n".join(lines).rstrip() + "\n"
 
