@@ -369,6 +369,7 @@ class _Linter:
                     if any(cp.port == 53 for cp in pod.ports)]
         if not dns_pods:
             return
+        found = []
         for p in self.scenario.policies:
             if not p.affects_egress:
                 continue
@@ -382,14 +383,26 @@ class _Linter:
                         blocked.append(f"{pod.id} ({proto})")
                         connections += [f"{pod.id} → {d.id} 53/{proto}" for d in targets]
             if blocked:
-                peer = _dns_peer(dns_pods)
-                rule = Rule(peers=(peer,), ports=(PolicyPort("UDP", 53), PolicyPort("TCP", 53)))
-                self.warn("NPL401", "warning", p, ("spec", "egress"),
-                          "these pods are isolated for egress and cannot reach DNS on port 53: "
-                          + ", ".join(blocked) + ". Name lookups will fail.",
-                          f"add an egress rule to the DNS pods: to: [{_peer_flow(peer)}], ports: "
-                          "[{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]",
-                          replace(p, egress=(*p.egress, rule)), connections)
+                found.append((p, blocked, connections))
+        with_rules = {b for p, blocked, _ in found if p.egress for b in blocked}
+        for p, blocked, connections in found:
+            if not p.egress and set(blocked) <= with_rules:
+                continue  # said once, on the policy whose egress rules need the DNS rule
+            protocols = {b.rsplit("(", 1)[1].rstrip(")") for b in blocked}
+            effect = ("Name lookups that fall back to TCP (answers too large for UDP) will fail."
+                      if protocols == {"TCP"} else
+                      "Name lookups over UDP (most of them) will fail." if protocols == {"UDP"}
+                      else "Name lookups will fail.")
+            path = (("spec", "egress") if p.egress else ("spec", "policyTypes")
+                    if p.declared_policy_types is not None else ("spec",))
+            peer = _dns_peer(dns_pods)
+            rule = Rule(peers=(peer,), ports=(PolicyPort("UDP", 53), PolicyPort("TCP", 53)))
+            self.warn("NPL401", "warning", p, path,
+                      "these pods are isolated for egress and cannot reach DNS on port 53: "
+                      + ", ".join(blocked) + ". " + effect,
+                      f"add an egress rule to the DNS pods: to: [{_peer_flow(peer)}], ports: "
+                      "[{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]",
+                      replace(p, egress=(*p.egress, rule)), connections)
 
     # -- shadowed rules (section 9) ---------------------------------------------------
     def check_shadowed(self) -> None:

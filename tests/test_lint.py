@@ -371,3 +371,30 @@ def test_warnings_carry_location_and_fix(name):
         assert w.path.startswith("spec")
         assert w.line is not None and w.fix
         assert str(w).startswith(w.code)
+
+
+def test_udp_only_dns_says_lookups_falling_back_to_tcp_fail():
+    """§9: with UDP 53 allowed, only lookups that fall back to TCP fail; say that, no more."""
+    w = only("NPL401", nl.article_yaml("api-egress"))
+    assert "Name lookups that fall back to TCP (answers too large for UDP) will fail." in w.message
+    assert "Name lookups will fail" not in w.message
+
+
+def test_default_deny_plus_udp_only_dns_is_one_warning_on_the_dns_policy():
+    """§9: one missing DNS rule is one warning, on the policy that has egress rules; the
+    default-deny policy (no egress rules) is not told to change its `spec.egress`."""
+    deny = HEADER.replace("name: p", "name: deny-egress") + "  podSelector: {}\n" \
+        "  policyTypes: [Egress]\n"
+    dns = HEADER.replace("name: p", "name: allow-dns") + """\
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}},
+            podSelector: {matchLabels: {k8s-app: kube-dns}}}]
+      ports: [{protocol: UDP, port: 53}]
+"""
+    w = only("NPL401", deny + "---\n" + dns)
+    assert w.policy == "production/allow-dns" and w.path == "spec.egress"
+    # alone, the default-deny policy is told about it, at its policyTypes
+    w = only("NPL401", deny)
+    assert w.path == "spec.policyTypes" and w.line == 8
