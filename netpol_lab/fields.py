@@ -100,8 +100,13 @@ def known_fields(data: dict, path: tuple, allowed: Iterable[str], example: str |
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             lowered = [a for a in allowed if a.lower() == str(key).lower()]
             guess = lowered or close
+            selectors = ("podSelector", "namespaceSelector")
+            nested = (key in selectors and path and path[-1] in selectors
+                      and any(part in ("from", "to") for part in path))
             fail((*path, key), f"unknown field {excerpt(key)}"
-                 + (f"; did you mean {guess[0]!r}?" if guess else ""),
+                 + (f"; did you mean {guess[0]!r}?" if guess else "")
+                 + (f"; to AND it with the {path[-1]}, write {key} at the same indentation "
+                    f"as {path[-1]}, in the same item (no dash)" if nested else ""),
                  "one of " + ", ".join(allowed), example)
 
 

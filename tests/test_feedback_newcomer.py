@@ -97,3 +97,28 @@ def test_the_hint_is_not_repeated_after_its_trap_line():
     text = check(ex, ex.starter).summary()
     trap = check(ex, ex.starter).diagnoses[0].trap
     assert text.count(trap) == 1 and "Hint:" not in text
+
+
+def test_namespace_selector_nested_under_pod_selector_says_where_it_goes():
+    import pytest
+
+    import netpol_lab as nl
+    from netpol_lab.errors import NetpolError
+
+    text = """
+kind: NetworkPolicy
+metadata: {name: api-and, namespace: production}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels: {app: frontend}
+            namespaceSelector:
+              matchLabels: {name: staging}
+"""
+    with pytest.raises(NetpolError) as info:
+        nl.load_policies(text)
+    assert info.value.path == "spec.ingress[0].from[0].podSelector.namespaceSelector"
+    assert ("to AND it with the podSelector, write namespaceSelector at the same indentation "
+            "as podSelector, in the same item (no dash)") in info.value.message
