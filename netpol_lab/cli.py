@@ -7,6 +7,7 @@
                        [--from NS|POD|GLOB]... [--to NS|POD|GLOB]... [--only allowed|denied]
                        [--format text|markdown|csv|jsonl|json|matrix|summary]
     netpol-lab explain SRC DST PORT[/PROTO] [--cluster FILE] [--policies FILE]...
+    netpol-lab cluster [--cluster FILE] [--policies FILE]...
     netpol-lab lint    [--cluster FILE] [--policies FILE]... [--format F]
     netpol-lab exercises list [--topic T] [--difficulty D] [--format F]
     netpol-lab exercises show ID [--starter]
@@ -141,6 +142,15 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cluster(args: argparse.Namespace, out: TextIO) -> int:
+    """Namespaces with their labels, pods with IP, labels and ports, external endpoints."""
+    from .exercises import cluster_lines
+
+    cluster, _ = _inputs(args)
+    out.write("\n".join(cluster_lines(cluster)) + "\n")
+    return 0
+
+
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
     from .lint import lint
 
@@ -161,8 +171,14 @@ def _exercises(args: argparse.Namespace, out: TextIO) -> int:
     from .exercises import check, cluster_lines, get_exercise, load_exercises
 
     if args.action == "list":
+        every = load_exercises(args.exercises_dir).values()
+        topics = sorted({e.topic for e in every})
+        if args.topic is not None and args.topic not in topics:
+            print(f"netpol-lab exercises list: error: no topic {args.topic!r}; the topics are "
+                  + ", ".join(topics), file=sys.stderr)
+            return 2
         rows = [{"id": e.id, "topic": e.topic, "difficulty": e.difficulty, "title": e.title}
-                for e in load_exercises(args.exercises_dir).values()
+                for e in every
                 if args.topic in (None, e.topic) and args.difficulty in (None, e.difficulty)]
         render(rows, ["id", "topic", "difficulty", "title"], args.format, out)
         if args.format == "text":
@@ -180,7 +196,8 @@ def _exercises(args: argparse.Namespace, out: TextIO) -> int:
             out.write("\nThis exercise's own cluster:\n" + "\n".join(cluster_lines(ex.cluster))
                       + "\n")
         else:
-            out.write("\nCluster: the course's default cluster (`netpol-lab table` shows it).\n")
+            out.write("\nCluster: the course's default cluster (`netpol-lab cluster` lists its "
+                      "namespaces, pods, labels, IPs and ports).\n")
         if ex.given.strip():
             out.write("\nAlready applied (read-only):\n\n" + ex.given.rstrip() + "\n")
         from .exercises.scope import scope_lines
@@ -235,6 +252,22 @@ def _grade(args: argparse.Namespace, out: TextIO) -> int:
         print(f"netpol-lab grade: error: --exercise {twice[0]} is given twice (each exercise "
               "once)", file=sys.stderr)
         return 2
+    folder = Path(args.submissions)
+    if folder.is_dir():
+        from .exercises import load_exercises
+
+        ids = set(load_exercises(args.exercises_dir))
+        try:
+            answers = sorted(f.name for f in folder.iterdir()
+                             if f.suffix in (".yaml", ".yml") and f.stem in ids and f.is_file())
+        except OSError:  # an unreadable folder: grade() reports it
+            answers = []
+        if answers:  # one learner's folder: its answers would be graded as nobody's
+            print(f"netpol-lab grade: error: {folder} holds answer files at its top level "
+                  f"({', '.join(answers[:2])}{', ...' if len(answers) > 2 else ''}), so it looks "
+                  "like one learner's folder; pass the folder that holds one folder per "
+                  f"learner: netpol-lab grade {folder.parent}", file=sys.stderr)
+            return 2
     budget = Budget(seconds=args.time_limit, memory=args.memory_limit * 2**20,
                     max_bytes=args.size_limit * 1024)
     table = grade(args.submissions, args.exercises_dir, args.out, args.exercise, budget)
@@ -310,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("port", help="PORT[/PROTO], e.g. 8080 or 53/UDP, or a named port")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_explain)
+
+    p = sub.add_parser("cluster", help="list the cluster: namespaces with labels, pods with "
+                                       "IP, labels and ports, external endpoints")
+    inputs(p)
+    p.set_defaults(run=_cluster)
 
     p = sub.add_parser("lint", help="warn about valid but suspicious policies")
     inputs(p)

@@ -639,7 +639,10 @@ def summary_markdown(table: pd.DataFrame, title: str = "", notes: Iterable[str] 
                 continue
             lines += [f"### {markdown_text(learner)}", ""]
             for row in rows.itertuples():
-                lines.append(f"- ✗ `{row.exercise}` ({row.status}): {markdown_text(row.reason)}")
+                reason = str(row.reason)
+                if reason.startswith(f"{row.status}: "):  # said once: "(missing): no file ..."
+                    reason = reason[len(row.status) + 2:]
+                lines.append(f"- ✗ `{row.exercise}` ({row.status}): {markdown_text(reason)}")
             lines.append("")
     notes = list(notes)
     if notes:
