@@ -57,3 +57,21 @@ def test_an_unknown_topic_lists_the_topics(capsys):
     code, out, err = run(capsys, "exercises", "list", "--topic", "nosuch")
     assert code == 2 and out == ""
     assert "no topic 'nosuch'; the topics are debugging, egress," in err
+
+
+def test_readme_counts_the_exercises_per_topic_as_they_are():
+    """README states the real number of exercises per topic (update it when adding one)."""
+    import re
+    from collections import Counter
+
+    from netpol_lab.exercises import load_exercises
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    match = re.search(r"(\d+) exercises in `exercises/`, in nine topics, each from beginner to "
+                      r"advanced: ([^.]*)\.", text.replace("\n", " "))
+    assert match, "README: the sentence with the exercise count per topic is gone"
+    stated = {topic: int(n) for topic, n in re.findall(r"([a-z-]+) (\d+)", match[2])}
+    real = Counter(e.topic for e in load_exercises().values())
+    assert (int(match[1]), stated) == (sum(real.values()), dict(real)), (
+        "README.md: update the exercise count per topic to " + ", ".join(
+            f"{t} {n}" for t, n in real.items()))
