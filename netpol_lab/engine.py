@@ -30,7 +30,7 @@ Examples
 >>> s.evaluate("production/frontend", "production/api", 8080).allowed
 True
 >>> print(s.evaluate("production/cache", "production/api", 8080).reason)
-denied: production/api is isolated for ingress by api-ingress and none of its 1 rule allows this (rule 1: peer does not match)
+denied: production/api is isolated for ingress by api-ingress and its only rule does not allow this (rule 1: peer does not match)
 """
 
 from __future__ import annotations
@@ -191,8 +191,11 @@ class DirectionVerdict:
                     f"no {self.direction} rules, so nothing is allowed")
         fails = "; ".join(c.short() for c in self.checks)
         policies = "its" if len(self.isolating) == 1 else "their"
+        if n == 1:
+            return (f"{who} is isolated for {self.direction} by {self._policy_names()} and "
+                    f"{policies} only rule does not allow this ({fails})")
         return (f"{who} is isolated for {self.direction} by {self._policy_names()} and none of "
-                f"{policies} {n} rule{'s' * (n != 1)} allows this ({fails})")
+                f"{policies} {n} rules allows this ({fails})")
 
     def explain(self) -> str:
         """Several lines: isolation, then each rule and why it matched or not."""
