@@ -205,3 +205,22 @@ def test_sparse_products_equal_the_engine(cluster, manifests):
                                                r["protocol"])) for r in got]
     assert got == expected
     assert len(got) == len(traffic_table(scenario, ports=[80, "53/UDP"], reasons=False))
+
+
+@settings(bounded, max_examples=100)
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 9), st.randoms(use_true_random=False))
+def test_first_rule_searches_pick_the_first_shared_rule(k, m, r, rnd):
+    """Both first-rule searches (float64 exponents, sparse argmax) against brute force."""
+    import numpy as np
+
+    from netpol_lab.reachability import Side, _first_of, _or_product
+
+    rows = np.array([[rnd.random() < 0.4 for _ in range(r)] for _ in range(k)], dtype=bool)
+    cols = np.array([[rnd.random() < 0.4 for _ in range(r)] for _ in range(m)], dtype=bool)
+    brute = np.array([[next((j for j in range(r) if rows[a, j] and cols[b, j]), -1)
+                       for b in range(m)] for a in range(k)])
+    assert (_first_of(rows, cols) == brute).all()
+    assert (_or_product(rows, cols) == (brute >= 0)).all()
+    side = Side("egress", np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp), rows, cols,
+                open_row=True)
+    assert (side.first_rule()[:-1] == brute).all()
