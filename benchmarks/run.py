@@ -552,6 +552,8 @@ def plot(results: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     sizes = [r["size"] for r in results]
+    if not sizes:  # a run of the command line and NCA only
+        return
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
     series = [
         ("netpol_lab: one-port matrix (incl. compile)", "one_port_total_s", "matrix", "o", "-"),
@@ -599,6 +601,9 @@ def main(argv: list[str] | None = None) -> None:
                              "1,000 pods); 'none' to skip")
     parser.add_argument("--nca", type=Path, default=HERE / "out" / "nca-venv" / "bin" / "nca")
     parser.add_argument("--nca-timeout", type=float, default=1200)
+    parser.add_argument("--no-nca-default", dest="nca_default", action="store_false",
+                        help="run NCA's all-pairs output only (its default output takes "
+                             "several times longer)")
     parser.add_argument("--data", type=Path, default=HERE / "out")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--seed", type=int, default=7)
@@ -615,7 +620,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, str(HERE))
     import generate
 
-    measure_sizes = [int(s) for s in args.sizes.split(",")]
+    measure_sizes = [] if args.sizes == "none" else [int(s) for s in args.sizes.split(",")]
     cli_sizes = [] if args.cli_sizes == "none" else [int(s) for s in args.cli_sizes.split(",")]
     sizes = sorted({*measure_sizes, *cli_sizes})
     nca_sizes = [] if args.nca_sizes == "none" else [int(s) for s in args.nca_sizes.split(",")]
@@ -637,8 +642,11 @@ def main(argv: list[str] | None = None) -> None:
                                   "txt_no_fw_rules"))
             if result["nca_pairs_status"] == "ok":
                 result.update(child("--agree", str(size), str(output), "--data", str(args.data)))
-            result.update(run_nca(args.nca, size, args.data, args.nca_timeout,
-                                  args.data / f"nca-{size}-rules.txt", "txt"))
+            if args.nca_default:
+                result.update(run_nca(args.nca, size, args.data, args.nca_timeout,
+                                      args.data / f"nca-{size}-rules.txt", "txt"))
+            else:
+                result["nca_default_status"] = "not run (--no-nca-default)"
         else:
             status = f"not installed ({args.nca})" if not have_nca else "not run (--nca-sizes)"
             result["nca_pairs_status"] = result["nca_default_status"] = status
