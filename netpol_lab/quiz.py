@@ -522,8 +522,10 @@ class ExerciseWidget(widgets.VBox):
                     f"first.<ul>{items}</ul>")
         elif result.diagnoses:
             k = len(result.diagnoses)
-            items = "".join(self._diagnosis_html(d, i, result.attempt)
-                            for i, d in enumerate(result.diagnoses[:SHOWN_CAUSES]))
+            shown = result.diagnoses[:SHOWN_CAUSES]
+            items = "".join(self._diagnosis_html(d, i, result.attempt,  # one trap, said once
+                                                 trap=d.trap not in {e.trap for e in shown[:i]})
+                            for i, d in enumerate(shown))
             if k > SHOWN_CAUSES:
                 rest = sum(d.count for d in result.diagnoses[SHOWN_CAUSES:])
                 items += (f"<li>… and {k - SHOWN_CAUSES} more causes ({rest} connections): "
@@ -549,12 +551,12 @@ class ExerciseWidget(widgets.VBox):
         return _box("wrong", body + self._warnings_html(result))
 
     @staticmethod
-    def _diagnosis_html(d, i: int, attempt: int) -> str:
+    def _diagnosis_html(d, i: int, attempt: int, trap: bool = True) -> str:
         """One cause: what admitted or failed the connections, examples, trap, verified help."""
         more = f" (and {d.count - 3} more)" if d.count > 3 else ""
         parts = [f"<b>{_esc(d.cause)}.</b>",
                  f"<div><small>e.g. {_esc('; '.join(d.examples()))}{more}</small></div>"]
-        if d.trap:
+        if d.trap and trap:
             parts.append(f"<div><i>Trap:</i> {_esc(d.trap)}</div>")
         if d.suggestion and attempt >= 2:  # let the first attempt's thinking be the learner's
             parts.append(f"<div><i>Help:</i> {_esc(d.suggestion)}</div>")

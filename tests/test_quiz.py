@@ -232,6 +232,7 @@ def test_exercise_widget_names_the_trap_at_once_and_suggests_a_fix_from_the_seco
     w.check()
     first = html.unescape(w.feedback.value)
     assert "for 2 reasons" in first and "Trap:" in first and "AND split into OR" in first
+    assert first.count("Trap:") == 1  # both causes are the same trap: said once
     assert "Help:" not in first
     w.check()
     assert "Help:</i> put from[0] and from[1]" in html.unescape(w.feedback.value)
