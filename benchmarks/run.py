@@ -29,7 +29,7 @@ end-to-end time as a speed ratio, and checks that both tools agree on every
 pod → pod pair for every declared port. network-config-analyzer applies
 ``ipBlock`` to addresses outside the cluster only, so this comparison uses
 ``Reachability(..., ip_block_matches_pods=False)``; the lab's default (which
-follows the upstream conformance tests) differs exactly on the pairs an
+follows the upstream [Feature:NetworkPolicy] e2e tests) differs exactly on the pairs an
 ``ipBlock`` admits by pod IP, and the report counts those too.
 
 Results: ``benchmarks/results/results.md`` (the table), ``results.json`` and

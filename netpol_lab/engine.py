@@ -274,8 +274,8 @@ def describe_endpoint(endpoint: Endpoint) -> str:
 def peer_matches(peer: Peer, policy_namespace: str, remote: Endpoint, cluster: Cluster) -> bool:
     """Whether ``remote`` is one of the endpoints ``peer`` describes (section 4).
 
-    ``ipBlock`` matches by IP, pods included (lab choice, as the upstream
-    conformance tests); selectors match only pods.
+    ``ipBlock`` matches by IP, pods included (lab choice, as the upstream [Feature:NetworkPolicy]
+    e2e tests, not conformance tests); selectors match only pods.
     """
     if peer.ip_block is not None:
         return peer.ip_block.contains(remote.ip)

@@ -195,7 +195,7 @@ class Reachability:
         explains single rows).
     policies : iterable of NetworkPolicy, optional
     ip_block_matches_pods : bool
-        ``True`` (the lab's choice, as the upstream conformance tests and the
+        ``True`` (the lab's choice, as the upstream [Feature:NetworkPolicy] e2e tests and the
         engine): ``ipBlock`` peers match pod IPs too. ``False`` applies them to
         external endpoints only, as some network plugins and
         network-config-analyzer do; use it only to compare with such tools,

@@ -1,7 +1,7 @@
 """Egress: the same rules in the other direction, checked at the source pod.
 
 Semantics reference §1 (egress isolation), §3 (rules), §4 (peers in ``to``)
-and §7 (both ends must allow). Upstream conformance tests cited by name are in
+and §7 (both ends must allow). Upstream e2e tests (tagged [Feature:NetworkPolicy], not part of the conformance suite) cited by name are in
 ``test/e2e/network/netpol/network_policy.go`` (kubernetes/kubernetes).
 """
 

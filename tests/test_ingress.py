@@ -1,7 +1,7 @@
 """Ingress: isolation of the selected pods, rules ORed, peers AND ports inside a rule.
 
 Semantics reference §1 (who is selected and isolated) and §3 (rules), checked
-at the destination pod. Upstream conformance tests cited by name are in
+at the destination pod. Upstream e2e tests (tagged [Feature:NetworkPolicy], not part of the conformance suite) cited by name are in
 ``test/e2e/network/netpol/network_policy.go`` (kubernetes/kubernetes).
 """
 

@@ -3,7 +3,7 @@
 Semantics reference §4. Kubernetes API, IPBlock: "cidr is a string
 representing the IPBlock. Valid examples are 192.168.1.0/24 or 2001:db8::/64";
 "except is a slice of CIDRs that should not be included within an IPBlock".
-Upstream conformance tests (``test/e2e/network/netpol/network_policy.go``):
+Upstream e2e tests (tagged [Feature:NetworkPolicy], not part of the conformance suite) (``test/e2e/network/netpol/network_policy.go``):
 "should allow egress access to server in CIDR block", "should enforce except
 clause while egress access to server in CIDR block", "should ensure an IP
 overlapping both IPBlock.CIDR and IPBlock.Except is allowed"; those tests use
@@ -41,7 +41,7 @@ def test_except_removes_a_subrange(policy, allowed):
 
 
 def test_ipblock_matches_pod_ips_lab_choice(policy, allowed):
-    """§4 lab choice: ipBlock also matches pod IPs, as the conformance tests expect.
+    """§4 lab choice: ipBlock also matches pod IPs, as the upstream [Feature:NetworkPolicy] e2e tests expect.
 
     Upstream: "should allow egress access to server in CIDR block" (server pod IP /32).
     """

@@ -4,7 +4,7 @@ Semantics reference §6. Kubernetes API, NetworkPolicyPort: "protocol ... If
 not specified, this field defaults to TCP"; "port ... If this field is not
 provided, this matches all port names and numbers"; "endPort indicates that the
 range of ports from port to endPort if set, inclusive, should be allowed".
-Upstream conformance tests (``test/e2e/network/netpol/network_policy.go``) are
+Upstream e2e tests (tagged [Feature:NetworkPolicy], not part of the conformance suite) (``test/e2e/network/netpol/network_policy.go``) are
 cited by name.
 """
 
