@@ -81,8 +81,8 @@ CONCEPTS: dict[str, str] = {
     # 09 · interview prep
     "service-port": "policies see the pod's port (targetPort), never the Service's port",
     "metadata-endpoint": "blocking the cloud metadata endpoint 169.254.169.254",
-    "namespace-label-trust": "custom namespace labels can be set by whoever edits the namespace",
-    "node-local-dns": "NodeLocal DNSCache answers on a link-local address, not the coredns pods",
+    "namespace-label-trust": "custom namespace labels can be set by whoever may patch the Namespace object",
+    "node-local-dns": "NodeLocal DNSCache: the policy sees the kube-dns ClusterIP or 169.254.20.10, not the coredns pods",
     "default-deny-rollout": "rolling out default-deny without an outage",
     "limits": "what NetworkPolicy cannot do: deny rules, TLS, nodes, logging, FQDNs, ICMP",
     "beyond-v1": "CNI policies (FQDN, L7) and AdminNetworkPolicy",
