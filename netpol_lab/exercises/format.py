@@ -106,16 +106,8 @@ class DontCare:
     reason: str = ""
 
     def _parts(self) -> tuple[str, str, Requirement | None]:
-        match = _CONNECTION.match(self.connection)
-        if not match:
-            raise ExerciseError(f"cannot read the connection {self.connection!r}",
-                                expected="SOURCE -> DESTINATION [PORT[/PROTOCOL]] where SOURCE "
-                                         "and DESTINATION may be glob patterns",
-                                example="production/* -> kube-system/coredns 53/UDP")
-        port = None
-        if match["port"]:
-            port = _requirement("x", "y", match["port"], True, self.connection)
-        return match["src"], match["dst"], port
+        return _pattern(self.connection, "the connection",
+                        "production/* -> kube-system/coredns 53/UDP")
 
     def covers(self, source: str, destination: str, port: int, protocol: str,
                endpoint: Any = None) -> bool:
@@ -318,6 +310,18 @@ def _key(cluster: Cluster, req: Requirement) -> tuple:
         return (req.source, req.destination, req.port, req.protocol)
 
 
+def _pattern(text: str, what: str, example: str) -> tuple[str, str, Requirement | None]:
+    """Read ``"SRC -> DST [PORT[/PROTO]]"`` where SRC and DST may be glob patterns."""
+    match = _CONNECTION.match(text)
+    if not match:
+        raise ExerciseError(f"cannot read {what} {text!r}",
+                            expected="SOURCE -> DESTINATION [PORT[/PROTOCOL]] where SOURCE "
+                                     "and DESTINATION may be glob patterns",
+                            example=example)
+    port = _requirement("x", "y", match["port"], True, text) if match["port"] else None
+    return match["src"], match["dst"], port
+
+
 def _expand_table(cluster: Cluster, table: ExpectedTable) -> list[Requirement]:
     """The rows of an expected table, each with its required verdict."""
     from ..table import parse_ports
@@ -325,16 +329,8 @@ def _expand_table(cluster: Cluster, table: ExpectedTable) -> list[Requirement]:
     wanted = None if table.ports is None else parse_ports(table.ports)
     patterns = []
     for text in table.allowed:
-        match = _CONNECTION.match(text)
-        if not match:
-            raise ExerciseError(f"cannot read the expected_table row {text!r}",
-                                expected="SOURCE -> DESTINATION [PORT[/PROTOCOL]] where "
-                                         "SOURCE and DESTINATION may be glob patterns",
-                                example="production/* -> production/api 8080")
-        port = None
-        if match["port"]:
-            port = _requirement("x", "y", match["port"], True, text)
-        patterns.append((match["src"], match["dst"], port))
+        patterns.append(_pattern(text, "the expected_table row",
+                                 "production/* -> production/api 8080"))
     rows = []
     endpoints = cluster.endpoints
     for src in endpoints:
