@@ -70,6 +70,12 @@ LAB_OPTIONS = (
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     "--LabApp.extension_manager=readonly",
 )
+#: The server reads notebooks through this contents manager: each one arrives in the
+#: browser with this Python's ``language_info`` already in it, so the kernel's reply on
+#: start does not mark it modified (see :mod:`netpol_lab.labserver`). This matters in a
+#: repository checkout, whose tracked notebooks keep a minimal ``language_info``, and in
+#: a copy made before the learner upgraded Python; the files themselves are not rewritten.
+CONTENTS_MANAGER = "netpol_lab.labserver.CourseContentsManager"
 
 
 class CourseError(NetpolError):
@@ -126,6 +132,22 @@ def language_info() -> dict:
             "version": platform.python_version()}
 
 
+def with_language_info(nb: dict) -> bool:
+    """Give the notebook ``nb`` (parsed JSON, changed in place) this interpreter's
+    ``language_info``; ``True`` if it is a Python notebook and so was changed.
+
+    A notebook for another language, or anything that is not a notebook, is left alone.
+    """
+    metadata = nb.get("metadata") if isinstance(nb, dict) else None
+    if not isinstance(metadata, dict):
+        return False
+    current = metadata.get("language_info", {})
+    if not isinstance(current, dict) or current.get("name", "python") != "python":
+        return False
+    metadata["language_info"] = language_info()
+    return True
+
+
 def for_this_python(notebook: bytes) -> bytes:
     """``notebook`` (``.ipynb`` JSON) with this interpreter's ``language_info``.
 
@@ -135,10 +157,8 @@ def for_this_python(notebook: bytes) -> bytes:
         nb = json.loads(notebook)
     except ValueError:
         return notebook
-    if not isinstance(nb, dict) or not isinstance(nb.get("metadata"), dict) \
-            or nb["metadata"].get("language_info", {}).get("name", "python") != "python":
+    if not with_language_info(nb):
         return notebook
-    nb["metadata"]["language_info"] = language_info()
     return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -269,7 +289,8 @@ def lab_command(folder: str | os.PathLike, notebook: str = FIRST_NOTEBOOK,
     """The command and environment that open JupyterLab in ``folder`` on ``notebook``.
 
     JupyterLab opens the notebook itself (not the Launcher), with the news pop-up and
-    update checks off. ``extra`` goes to JupyterLab (``--port 8899``, ...). The settings
+    update checks off, and serves notebooks through :data:`CONTENTS_MANAGER` (they do
+    not open as modified). ``extra`` goes to JupyterLab (``--port 8899``, ...). The settings
     are written under ``state`` (default: the folder's hidden ``.netpol-lab``).
     """
     folder = Path(folder).resolve()
@@ -278,7 +299,8 @@ def lab_command(folder: str | os.PathLike, notebook: str = FIRST_NOTEBOOK,
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         [str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}",
-               f"--LabApp.default_url=/lab/tree/{notebook}", *LAB_OPTIONS]
+               f"--LabApp.default_url=/lab/tree/{notebook}", *LAB_OPTIONS,
+               f"--ServerApp.contents_manager_class={CONTENTS_MANAGER}"]
     if hasattr(os, "getuid") and os.getuid() == 0:
         command.append("--allow-root")
     return [*command, *extra], env
@@ -299,6 +321,19 @@ def open_lab(folder: str | os.PathLike, notebook: str = FIRST_NOTEBOOK,
     return subprocess.call(command, env=env)
 
 
+def open_checkout(folder: str | os.PathLike, notebook: str, state: str | os.PathLike,
+                  extra: Sequence[str] = ()) -> int:  # pragma: no cover - starts a server
+    """``bash scripts/course``: open a repository checkout's ``notebooks/`` folder in place.
+
+    Nothing in the checkout is rewritten. The notebooks are signed as trusted (the
+    signatures go to Jupyter's own database in the user's data folder, as with
+    ``jupyter trust``, never into the files), and they open unmodified because the
+    server reads them through :data:`CONTENTS_MANAGER`. The lab settings go to ``state``.
+    """
+    trust_notebooks(folder, sorted(p.name for p in Path(folder).glob("*.ipynb")))
+    return open_lab(folder, notebook, extra, state)
+
+
 if __name__ == "__main__":  # pragma: no cover - used by scripts/course in a checkout
     # python -m netpol_lab.course FOLDER NOTEBOOK STATE_DIR [JupyterLab options...]
-    sys.exit(open_lab(sys.argv[1], sys.argv[2], sys.argv[4:], sys.argv[3]))
+    sys.exit(open_checkout(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]))

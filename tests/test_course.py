@@ -170,3 +170,38 @@ def test_lab_opens_the_first_notebook_without_the_news_popup(tmp_path: Path) -> 
     overrides = json.loads((config / "labconfig" / "default_setting_overrides.json").read_text())
     assert overrides == LAB_SETTINGS
     assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
+def test_lab_reads_notebooks_for_this_python_without_rewriting_them(tmp_path: Path) -> None:
+    """The contents manager JupyterLab is started with (``lab_command``) serves a notebook
+    with this Python's ``language_info`` (so the kernel's reply does not mark it modified)
+    and leaves the file, other files and other languages' notebooks as they are."""
+    import asyncio
+    import platform
+
+    pytest.importorskip("jupyter_server")
+    from netpol_lab.course import CONTENTS_MANAGER, language_info
+    from netpol_lab.labserver import CourseContentsManager
+
+    command, _ = lab_command(tmp_path, extra=["--port=1"])
+    assert f"--ServerApp.contents_manager_class={CONTENTS_MANAGER}" in command
+    assert command[-1] == "--port=1"
+    repo_notebook = (course_source() / FIRST_NOTEBOOK).read_bytes()
+    (tmp_path / "00.ipynb").write_bytes(repo_notebook)
+    r = json.loads(repo_notebook)
+    r["metadata"] = {"language_info": {"name": "R"}}
+    (tmp_path / "r.ipynb").write_text(json.dumps(r))
+    (tmp_path / "notes.txt").write_text("language_info\n")
+    manager = CourseContentsManager(root_dir=str(tmp_path))
+
+    def get(path: str, **kwargs) -> dict:
+        return asyncio.run(manager.get(path, **kwargs))
+
+    served = get("00.ipynb")["content"]
+    assert served["metadata"]["language_info"] == language_info()
+    assert served["metadata"]["language_info"]["version"] == platform.python_version()
+    assert (tmp_path / "00.ipynb").read_bytes() == repo_notebook   # the file is untouched
+    assert get("00.ipynb", content=False)["content"] is None
+    assert get("r.ipynb")["content"]["metadata"]["language_info"] == {"name": "R"}
+    assert get("notes.txt")["content"] == "language_info\n"
+    assert get("")["type"] == "directory"
