@@ -161,6 +161,9 @@ class TableRows:
         self._n_rules = {d: len(self._labels[d]) for d in DIRECTIONS}
         for d in DIRECTIONS:
             self._labels[d] += [f"{p.namespace}/{p.name}" for p in reach.policies]
+        self._port_plans: list[_PortPlan] | None = None
+        self._dst_starts: np.ndarray | None = None
+        self._class_columns: np.ndarray | None = None
 
     def matrix(self, k: int) -> ReachabilityMatrix:
         """The matrix of ``ports[k]`` (computed once, factored)."""
@@ -191,14 +194,21 @@ class TableRows:
 
         ``deciders`` overrides the instance's choice (``False`` to only count).
         """
-        if not len(self._dst) or not len(self.sources):
-            return
         deciders = self.deciders if deciders is None else deciders
-        step = max(1, chunk_rows // len(self._dst))
-        for start in range(0, len(self.sources), step):
-            block = self._block(self.sources[start:start + step], deciders)
-            if len(block):
-                yield block
+        we, wi = self._widths()
+        for src, local, column, tail, keys in self.chunks(chunk_rows, deciders):
+            key = keys[tail]
+            source, destination = src[local], self._dst[column]
+            allowed = key // (we * wi) < 3
+            if not deciders:
+                empty = np.empty(0, dtype=np.int8)
+                yield RowBlock(source, destination, self._key[column], column, allowed,
+                               empty, empty, empty)
+                continue
+            yield RowBlock(source, destination, self._key[column], column, allowed,
+                           (key // (we * wi)).astype(np.int8),
+                           ((key // wi) % we - 1).astype(np.int32),
+                           (key % wi - 1).astype(np.int32))
 
     def count(self) -> tuple[int, int]:
         """``(rows, allowed rows)`` after ``only``, computing verdicts only."""
@@ -208,99 +218,167 @@ class TableRows:
             allowed += int(block.allowed.sum())
         return rows, allowed
 
-    def grid(self, src: np.ndarray, deciders: bool = True
-             ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        """Sources ``src`` × this table's columns, as if no source were its destination.
+    # -- the rows, computed on the classes -------------------------------------------------
+    #
+    # A port's verdict is ``small_e[row_e(s), col_e(d)] & small_i[row_i(s), col_i(d)]``
+    # (:class:`~netpol_lab.reachability.Side`), and the rest of a row (reason, deciders)
+    # also depends on the destination only through its classes and its isolating policy.
+    # So each port's columns are grouped into *destination classes* once; a chunk of
+    # sources is then decided against the few hundred classes (a "pair"), never against
+    # every destination, and only the kept pairs are expanded into rows.
 
-        Returns ``(allowed, reason, egress_by, ingress_by)``, each of shape
-        ``(len(src), len(columns))`` (the last three ``None`` without
-        deciders). Loopback, external → external and ``only`` are *not*
-        applied: :meth:`blocks` does that. Sources whose lines here are equal
-        have equal rows, except for their own loopback rows; the text writers
-        use that to format each kind of source once.
-        """
-        r = self.reach
-        dst, width = self._dst, len(self._dst)
-        allowed = np.empty((len(src), width), dtype=bool)
-        if deciders:
-            reason = np.empty((len(src), width), dtype=np.int8)
-            by = {d: np.empty((len(src), width), dtype=np.int32) for d in DIRECTIONS}
-        for k, columns in enumerate(self._by_key):
-            matrix, dests = self._matrices[k], dst[columns]
-            e_ok = matrix.sides["egress"].block(src, dests)
-            i_ok = matrix.sides["ingress"].block(src, dests)
-            allowed[:, columns] = e_ok & i_ok
-            if not deciders:
-                continue
-            iso_e = np.broadcast_to(r.isolated["egress"][src][:, None], e_ok.shape)
-            iso_i = np.broadcast_to(r.isolated["ingress"][dests][None, :], e_ok.shape)
-            e_denied, i_denied = iso_e & ~e_ok, iso_i & ~i_ok
-            code = np.where(iso_e | iso_i, ALLOWED, OPEN).astype(np.int8)
-            code[e_denied] = EGRESS_DENIED
-            code[i_denied] = INGRESS_DENIED
-            code[e_denied & i_denied] = BOTH_DENIED
-            reason[:, columns] = code
-            for direction, ok, iso in (("egress", e_ok, iso_e), ("ingress", i_ok, iso_i)):
-                side = matrix.sides[direction]
-                first = np.take(np.take(side.first_rule(), side.row_of[src], axis=0),
-                                side.col_of[dests], axis=1)
-                isolator = (r.isolator[direction][src][:, None] if direction == "egress"
-                            else r.isolator[direction][dests][None, :])
-                by[direction][:, columns] = np.where(
-                    iso, np.where(ok, first, self._n_rules[direction] + isolator), -1)
-        if not deciders:
-            return allowed, None, None, None
-        return allowed, reason, by["egress"], by["ingress"]
+    def _widths(self) -> tuple[int, int]:
+        """Decider ids + 1 per direction: a row's tail key is ``(reason·we + e + 1)·wi + i + 1``."""
+        return len(self._labels["egress"]) + 1, len(self._labels["ingress"]) + 1
 
-    def kinds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Sources of the same kind have the same :meth:`grid` line: ``(kind of each
-        source, one source of each kind)``.
+    def _plans(self) -> list[_PortPlan]:
+        if self._port_plans is None:
+            r, p = self.reach, self.reach.n_pods
+            plans = []
+            for k, columns in enumerate(self._by_key):
+                sides, dests = self._matrices[k].sides, self._dst[columns]
+                signature = np.column_stack([
+                    sides["egress"].col_of[dests], sides["ingress"].col_of[dests],
+                    r.isolated["ingress"][dests], r.isolator["ingress"][dests], dests < p,
+                ]).astype(np.int64)
+                _, first, of = np.unique(signature, axis=0, return_index=True,
+                                         return_inverse=True)
+                of = of.ravel()
+                lengths = np.bincount(of, minlength=len(first))
+                example = dests[first]
+                plans.append(_PortPlan(
+                    columns=columns, class_of=of, lengths=lengths,
+                    e_col=sides["egress"].col_of[example], i_col=sides["ingress"].col_of[example],
+                    i_isolated=r.isolated["ingress"][example],
+                    i_isolator=r.isolator["ingress"][example].astype(np.int64),
+                    pod=example < p))
+            self._port_plans = plans
+        return self._port_plans
 
-        A source's line depends only on its classes in the factored matrices
-        (:class:`~netpol_lab.reachability.Side`) at every port, on whether it
-        is isolated for egress and by which policy first, and on whether it
-        is a pod.
-        """
-        src, r = self.sources, self.reach
-        columns = [src < r.n_pods, r.isolated["egress"][src], r.isolator["egress"][src]]
-        for matrix in self._matrices:
-            columns += [matrix.sides[d].row_of[src] for d in DIRECTIONS]
-        signature = np.column_stack(columns).astype(np.int64)
-        _, first, kind = np.unique(signature, axis=0, return_index=True, return_inverse=True)
-        return kind.ravel(), src[first]
-
-    def loopback_columns(self) -> dict[int, list[int]]:
-        """For each pod among the destinations: its columns (where it is the destination)."""
-        out: dict[int, list[int]] = {}
-        p = self.reach.n_pods
-        for j, d in enumerate(self._dst.tolist()):
-            if d < p:
-                out.setdefault(d, []).append(j)
-        return out
-
-    def connected(self, src: np.ndarray) -> np.ndarray:
-        """``(len(src), len(columns))``: False for external → external (not a connection)."""
-        p = self.reach.n_pods
-        return (src < p)[:, None] | (self._dst < p)[None, :]
-
-    def _block(self, src: np.ndarray, deciders: bool) -> RowBlock:
-        p = self.reach.n_pods
-        allowed, reason, egress_by, ingress_by = self.grid(src, deciders)
-        loop = (src[:, None] == self._dst[None, :]) & (src < p)[:, None]
-        allowed |= loop
-        keep = self.connected(src)
+    def _pairs(self, k: int, plan: _PortPlan, src: np.ndarray, deciders: bool
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Sources ``src`` × the destination classes of port ``k``: ``(keep, tail key)``."""
+        r, p = self.reach, self.reach.n_pods
+        we, wi = self._widths()
+        e, i = self._matrices[k].sides["egress"], self._matrices[k].sides["ingress"]
+        re, ri = e.row_of[src], i.row_of[src]
+        e_ok = np.take(np.take(e.small, re, axis=0), plan.e_col, axis=1)
+        i_ok = np.take(np.take(i.small, ri, axis=0), plan.i_col, axis=1)
+        ok = e_ok & i_ok
+        keep = (src < p)[:, None] | plan.pod[None, :]     # external → external: no row
         if self.only == "allowed":
-            keep &= allowed
+            keep &= ok
         elif self.only == "denied":
-            keep &= ~allowed
-        rows, cols = np.nonzero(keep)
-        s, d, key = src[rows], self._dst[cols], self._key[cols]
-        verdict = allowed[rows, cols]
+            keep &= ~ok
         if not deciders:
-            empty = np.empty(0, dtype=np.int8)
-            return RowBlock(s, d, key, cols, verdict, empty, empty, empty)
-        reason[loop] = LOOPBACK
-        egress_by[loop] = -1
-        ingress_by[loop] = -1
-        return RowBlock(s, d, key, cols, verdict, reason[rows, cols], egress_by[rows, cols],
-                        ingress_by[rows, cols])
+            return keep, np.where(ok, ALLOWED, BOTH_DENIED).astype(np.int64) * (we * wi)
+        iso_e, iso_i = r.isolated["egress"][src][:, None], plan.i_isolated[None, :]
+        e_denied, i_denied = iso_e & ~e_ok, iso_i & ~i_ok
+        reason = np.where(iso_e | iso_i, ALLOWED, OPEN).astype(np.int64)
+        reason[e_denied] = EGRESS_DENIED
+        reason[i_denied] = INGRESS_DENIED
+        reason[e_denied & i_denied] = BOTH_DENIED
+        first_e = np.take(np.take(e.first_rule(), re, axis=0), plan.e_col, axis=1)
+        e_by = np.where(iso_e, np.where(
+            e_ok, first_e, self._n_rules["egress"] + r.isolator["egress"][src][:, None]), -1)
+        first_i = np.take(np.take(i.first_rule(), ri, axis=0), plan.i_col, axis=1)
+        i_by = np.where(iso_i, np.where(
+            i_ok, first_i, self._n_rules["ingress"] + plan.i_isolator[None, :]), -1)
+        return keep, (reason * we + e_by + 1) * wi + i_by + 1
+
+    def chunks(self, chunk_rows: int = 250_000, deciders: bool | None = None
+               ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """The rows in order, a chunk of sources at a time, as compact index arrays.
+
+        Yields ``(src, local, column, tail, keys)``: row ``j`` goes from
+        ``ids[src[local[j]]]`` to the table column ``column[j]`` (see
+        :meth:`columns`), and its tail key (reason and deciders) is
+        ``keys[tail[j]]``; ``keys`` are the chunk's few distinct tail keys, so
+        a writer formats each once. Chunks hold about ``chunk_rows`` rows.
+
+        Each port's verdicts are decided per (source, destination class); one
+        gather spreads them over the table's columns as a boolean
+        sources × columns grid (one byte a cell), whose kept cells are the
+        rows in order.
+        """
+        deciders = self.deciders if deciders is None else deciders
+        width, p = len(self._dst), self.reach.n_pods
+        if not width or not len(self.sources):
+            return
+        plans = self._plans()
+        spread = self._class_column
+        share = 1.0                      # the kept share of the last chunk's cells
+        start = 0
+        while start < len(self.sources):
+            step = max(1, int(chunk_rows / (width * max(share, 1 / 16))))
+            src = self.sources[start:start + step]
+            start += step
+            pairs = [self._pairs(k, plan, src, deciders) for k, plan in enumerate(plans)]
+            keep_pairs = np.hstack([keep for keep, _ in pairs])
+            tail_pairs = np.hstack([tail for _, tail in pairs])
+            # the distinct tail keys of the kept pairs (and loopback's, 0) as small ids
+            keys, ids = np.unique(np.append(tail_pairs[keep_pairs], 0), return_inverse=True)
+            ids = ids.astype(np.int32).ravel()
+            pair_ids = np.zeros(tail_pairs.shape, dtype=np.int32)
+            pair_ids[keep_pairs] = ids[:-1]
+            keep = np.take(keep_pairs, spread, axis=1)
+            # loopback rows: a pod source's columns where it is the destination
+            pod = np.flatnonzero(src < p)
+            lo, hi = self._dst_start[src[pod]], self._dst_start[src[pod] + 1]
+            loop_local, loop_column = np.repeat(pod, hi - lo), _ranges(lo, hi)
+            keep[loop_local, loop_column] = self.only != "denied"
+            local, column = np.nonzero(keep)
+            share = len(local) / keep.size
+            if not len(local):
+                continue
+            tail = pair_ids[local, spread[column]]
+            tail[self._dst[column] == src[local]] = ids[-1]
+            yield src, local, column, tail, keys
+
+    @property
+    def _class_column(self) -> np.ndarray:
+        """Per table column: its (port, destination class) among all ports' classes."""
+        if self._class_columns is None:
+            out = np.empty(len(self._dst), dtype=np.intp)
+            offset = 0
+            for plan in self._plans():
+                out[plan.columns] = plan.class_of + offset
+                offset += len(plan.lengths)
+            self._class_columns = out
+        return self._class_columns
+
+    @property
+    def _dst_start(self) -> np.ndarray:
+        """Per endpoint ``d`` (and one past the last): where ``d``'s columns start."""
+        if self._dst_starts is None:
+            self._dst_starts = np.searchsorted(self._dst, np.arange(len(self.ids) + 1))
+        return self._dst_starts
+
+
+@dataclass(frozen=True)
+class _PortPlan:
+    """One port's columns grouped by destination class (see :meth:`TableRows.chunks`).
+
+    ``columns``: the port's table columns; ``class_of``: each one's class;
+    ``lengths``: how many columns each class has; per class, from one destination: its egress and ingress class columns,
+    ingress isolation and isolating policy, and whether it is a pod.
+    """
+
+    columns: np.ndarray
+    class_of: np.ndarray
+    lengths: np.ndarray
+    e_col: np.ndarray
+    i_col: np.ndarray
+    i_isolated: np.ndarray
+    i_isolator: np.ndarray
+    pod: np.ndarray
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(a, b) for a, b in zip(lo, hi)])``, without the loop."""
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.intp)
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(lo, lengths) + offsets

@@ -25,7 +25,7 @@ from netpol_lab.errors import NetpolError
 from netpol_lab.reachability import Reachability
 from netpol_lab.rows import COLUMNS, REASONS, TableRows
 from netpol_lab.table import traffic_table
-from netpol_lab.writers import write
+from netpol_lab.writers import pieces, write
 from netpol_lab.writers.text import TEXT_LIMIT
 
 bounded = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -92,7 +92,14 @@ def test_streamed_rows_equal_the_engine_field_by_field(cluster, manifests, ports
                                           .astype(str), strict=True)]
     if only:
         expected = [e for e in expected if e["allowed"] == (only == "allowed")]
-    assert csv_rows(render("csv", rows)) == expected
+    text = render("csv", rows)
+    assert csv_rows(text) == expected
+    chunk_rows = pieces.CHUNK_ROWS
+    pieces.CHUNK_ROWS = 3       # many small chunks: the same text
+    try:
+        assert render("csv", rows) == text
+    finally:
+        pieces.CHUNK_ROWS = chunk_rows
     jsonl = [json.loads(line) for line in render("jsonl", rows).splitlines()]
     as_json = json.loads(render("json", rows))
     for row in expected:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import lru_cache
 from typing import TextIO
 
 from ..rows import COLUMNS, TableRows
 from .pieces import Pieces
 
 
+@lru_cache(maxsize=1 << 16)
 def _cell(value: object) -> str:
     """One CSV cell, quoted when it has to be (as ``csv.writer`` does); empty stays empty."""
     if value == "":

@@ -3,10 +3,10 @@
 A row's text is ``source piece + column piece + tail``: the source piece is
 per source endpoint, the column piece per (destination, port) column of one
 source's rows, and the tail per distinct (reason, egress decider, ingress
-decider), of which a table has few. Sources of one kind (the same classes in
-the factored matrices) have the same column pieces and tails, so each kind is
-formatted once and each source's rows are one ``str.join``: that is what lets
-the CSV writer pass millions of rows a second in Python.
+decider), of which a chunk of rows has few. Each piece is formatted once; a
+chunk of rows (:meth:`TableRows.chunks <netpol_lab.rows.TableRows.chunks>`)
+is then gathered from object arrays of pieces and joined in one C call: that
+is what lets the CSV writer pass millions of rows a second in Python.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import numpy as np
 from ..rows import REASONS, TableRows
 
 Tail = Callable[[bool, str, str, str], str]
+CHUNK_ROWS = 250_000
+"""About how many rows each text of :meth:`Pieces.texts` holds (and so each ``write``)."""
 
 
 class Pieces:
@@ -55,70 +57,17 @@ class Pieces:
                 self.rows.label("ingress", ingress - 1))
         return text
 
-    def _line(self, allowed: np.ndarray, reason: np.ndarray, egress: np.ndarray,
-              ingress: np.ndarray, connected: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """One kind of source's kept columns and their pieces (column + tail)."""
-        keep = connected.copy()
-        if self.rows.only == "allowed":
-            keep &= allowed
-        elif self.rows.only == "denied":
-            keep &= ~allowed
-        kept = np.flatnonzero(keep)
-        keys = ((reason[kept].astype(np.int64) * self._width_e + egress[kept] + 1)
-                * self._width_i + ingress[kept] + 1)
-        distinct, inverse = np.unique(keys, return_inverse=True)
-        tails = np.array([self._tail(k) for k in distinct.tolist()] or [""], dtype=object)
-        pieces = [c + t for c, t in zip(self._column[kept].tolist(),
-                                        tails[inverse.ravel()].tolist(), strict=True)]
-        return kept, pieces
+    def texts(self, chunk_rows: int | None = None) -> Iterator[str]:
+        """The rows' text, about ``chunk_rows`` rows at a time.
 
-    def texts(self, chunk_rows: int = 50_000, cache_pieces: int = 500_000) -> Iterator[str]:
-        """The rows' text, a chunk of sources at a time.
-
-        Each kind of source (:meth:`TableRows.kinds`) is formatted once: a
-        source's text is then its own piece joined between its kind's pieces
-        (``src + src.join(pieces)``, one C call), with its loopback rows
-        patched in. Kinds are cached up to ``cache_pieces`` pieces; each text
-        holds the rows of about ``chunk_rows // columns`` sources.
+        :meth:`TableRows.chunks` gives each row as a source, a column and a
+        tail id; the text is then three gathers from object arrays of
+        ready-made pieces and one ``str.join``: no Python code runs per row.
         """
-        rows, p = self.rows, self.rows.reach.n_pods
-        chunk_sources = max(1, chunk_rows // max(1, len(rows.columns()[0])))
-        kind, examples = rows.kinds()
-        loops = rows.loopback_columns()
-        keep_loopback = rows.only != "denied"
-        loop_tail = self._tail((0 * self._width_e + 0) * self._width_i + 0)
-        cache: dict[int, tuple[np.ndarray, list[str]]] = {}
-        cached = 0
-        sources = rows.sources
-        for start in range(0, len(sources), chunk_sources):
-            src = sources[start:start + chunk_sources]
-            kinds = kind[start:start + chunk_sources]
-            if cached > cache_pieces:
-                cache, cached = {}, 0
-            missing = sorted(set(kinds.tolist()) - cache.keys())
-            if missing:
-                reps = examples[missing]
-                allowed, reason, egress, ingress = rows.grid(reps)
-                connected = rows.connected(reps)
-                for i, k in enumerate(missing):
-                    cache[k] = self._line(allowed[i], reason[i], egress[i], ingress[i],
-                                          connected[i])
-                    cached += len(cache[k][1])
-            out = []
-            for s, k in zip(src.tolist(), kinds.tolist(), strict=True):
-                kept, pieces = cache[k]
-                if s < p and s in loops:
-                    pieces = list(pieces)
-                    for j in reversed(loops[s]):
-                        at = int(np.searchsorted(kept, j))
-                        present = at < len(kept) and kept[at] == j
-                        if present and keep_loopback:
-                            pieces[at] = self._column[j] + loop_tail
-                        elif present:
-                            del pieces[at]
-                        elif keep_loopback:
-                            pieces.insert(at, self._column[j] + loop_tail)
-                if pieces:
-                    prefix = self._source[s]
-                    out.append(prefix + prefix.join(pieces))
-            yield "".join(out)
+        for src, local, column, tail, keys in self.rows.chunks(chunk_rows or CHUNK_ROWS):
+            tails = np.array([self._tail(k) for k in keys.tolist()], dtype=object)
+            parts = np.empty((len(local), 3), dtype=object)
+            parts[:, 0] = self._source[src[local]]
+            parts[:, 1] = self._column[column]
+            parts[:, 2] = tails[tail]
+            yield "".join(parts.ravel().tolist())
