@@ -385,6 +385,10 @@ def _read_fast(text: str, source: str | None) -> list[Document] | None:
                 data = _json(text)
                 return [] if data is None else [Document(data, 1, source=source,
                                                          lines_from=index)]
+            accelerated = _read_accelerated(text)
+            if accelerated is not None:
+                return [Document(data, number, source=source, lines_from=index)
+                        for number, data in accelerated if data is not None]
             if FAST_COMPOSER is None:
                 return None
             docs = []
@@ -398,6 +402,28 @@ def _read_fast(text: str, source: str | None) -> list[Document] | None:
             return docs
     except (_Unusual, ParseError, yaml.YAMLError, RecursionError, ValueError):
         return None
+
+
+def _read_accelerated(text: str) -> list[tuple[int, Any]] | None:
+    """``(number, data)`` of every document read by the optional yaml-rs accelerator, or None.
+
+    See :mod:`netpol_lab.yaml_accel`: it is used only for large texts, when
+    ``netpol-lab[fast]`` is installed, and only where it reads what this
+    module's own builder reads.
+    """
+    from . import yaml_accel
+
+    if len(text) < yaml_accel.MIN_CHARS:
+        return None
+
+    def build_alone(chunk: str, number: int) -> Any:
+        nodes = _compose_all(FAST_COMPOSER or yaml.SafeLoader, chunk)
+        if len(nodes) != 1:
+            raise _Unusual("not one document")
+        node = nodes[0][1]
+        return None if node is None else _Builder(number, None, track_lines=False).build(node, ())
+
+    return yaml_accel.read(text, build_alone)
 
 
 def _json(text: str) -> Any:
