@@ -276,13 +276,28 @@ def render(n, indent: int = 0) -> str:
     return "\n".join(lines)
 
 
+TEMPLATES = [  # documents around two words: block scalars, folding, comments, explicit keys
+    "k: |\n  {0}\n  {1}\n", "k: >-\n  {0}\n\n  {1}\n", "k: |+\n  {0}\n\n", "k: {0}\n  {1}\n",
+    "? {0}\n: {1}\n", "- {0} # {1}\n", '"{0}": {1}\n', "k: '{0}\n  {1}'\n", "{0}:\n- {1}\n",
+    'k: "{0}\n  {1}"\n', "{0}: {1}\n{0}: x\n", "- [{0}, {1}]\n- {{{0}: {1}}}\n", "{0}\n",
+    "k:\n  - {0}\n  -\n    {1}\n", "- {0}: {1}\n  x: [{1}]\n", "k: {0} {1}\n", "k: {0}#{1}\n",
+]
+
+
 @st.composite
 def stream(draw):
+    """A stream of one to four documents, generated trees or templates, sometimes with CRLF."""
     docs = []
     for _ in range(draw(st.integers(1, 4))):
-        n = draw(node())
-        docs.append(render(n) + "\n")
-    return "---\n".join(docs) if draw(st.booleans()) else "---\n" + "---\n".join(docs)
+        if draw(st.integers(0, 2)) == 0:
+            words = draw(st.lists(st.sampled_from(POOL), min_size=2, max_size=2))
+            docs.append(draw(st.sampled_from(TEMPLATES)).format(*words))
+        else:
+            docs.append(render(draw(node())) + "\n")
+        if draw(st.integers(0, 5)) == 0:
+            docs[-1] = docs[-1].replace("\n", f"  # {draw(st.sampled_from(POOL))}\n", 1)
+    text = "---\n".join(docs) if draw(st.booleans()) else "---\n" + "---\n".join(docs)
+    return text.replace("\n", "\r\n") if draw(st.integers(0, 9)) == 0 else text
 
 
 @needs_yaml_rs
