@@ -7,8 +7,9 @@ Three widgets, each a thin layer over the core (they only call
 
 - :class:`Playground`: a YAML editor for one or more policies; the traffic
   table re-evaluates on every edit, with filters, what changed since a baseline
-  the learner chose (the starting version, or one they pinned), a problems
-  pane, an explanation pane, and matrix and diagram views.
+  the learner chose (the starting version, or one they pinned; or, as a second
+  mode, their version before the current edit), a problems pane, an explanation
+  pane, and matrix and diagram views.
 - :class:`Compare`: two policies side by side (the AND and the OR form, say),
   their verdicts and the difference.
 - :class:`ClusterView`: namespaces, pods with labels and ports, external
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +60,10 @@ from .scenarios import default_cluster
 from .table import COLUMNS, KEY, diff, traffic_table
 
 ALL = ""  # the "no filter" value of the filter dropdowns
+#: The Playground's two ways of choosing the baseline the changes are measured from.
+SINCE_START, SINCE_LAST_EDIT = "start", "last edit"
+#: Seconds without a keystroke that end an edit, for the "since my last edit" mode.
+EDIT_PAUSE = 2.0
 MATRIX_TAB, DIAGRAM_TAB = 2, 3  # the Playground's picture tabs (drawn only when visible)
 Key = tuple[str, str, int, str]
 CHANGE_MARK = {"newly allowed": "▲", "newly denied": "▼", "added": "+", "removed": "−"}
@@ -410,6 +416,16 @@ class Playground(widgets.VBox):
     often valid and means something else (``- from:`` with no peers yet allows
     everything). While the text is invalid the table shows the baseline, marked stale.
 
+    A second mode, "compare with: my last edit", measures changes from the version the
+    learner had *before the current edit*. An edit is a run of keystrokes with no pause
+    of ``edit_pause`` seconds (2 s) or more; the baseline is the text the learner had
+    paused on when the edit began, if that text was valid, else the baseline stays the
+    earlier one (a learner who paused on broken YAML sees changes from the last valid
+    version they paused on). So a state typed on the way, without such a pause, never
+    becomes a baseline. A pause of 2 s or more in the middle of a rule does end an edit:
+    what was on screen then is what "my last edit" compares with, as its name says.
+    Pinning or "Back to the start" returns to the default mode.
+
     Parameters
     ----------
     policy_yaml : str
@@ -425,6 +441,11 @@ class Playground(widgets.VBox):
         Seconds of quiet typing before re-evaluating, when the widget runs in a
         live kernel. ``0`` (the default) re-evaluates on every change, at once:
         the default cluster takes a few milliseconds, so typing stays smooth.
+    edit_pause : float
+        Seconds without a change to the text that end an edit, for the "my last edit"
+        mode (:data:`EDIT_PAUSE`).
+    clock : callable
+        Returns the time in seconds (``time.monotonic``); tests pass a fake clock.
 
     Attributes
     ----------
@@ -435,9 +456,14 @@ class Playground(widgets.VBox):
     baseline : pandas.DataFrame
         The table changes are measured from: the starting version (the table of no
         policy at all when the starting text is not valid), until :meth:`pin` makes
-        the current version the baseline (:meth:`unpin` goes back).
+        the current version the baseline (:meth:`unpin` goes back); in the "my last
+        edit" mode, the version before the current edit (see above).
     baseline_name : str
-        ``"the starting version"``, ``"no policy at all"`` or ``"the pinned version"``.
+        ``"the starting version"``, ``"no policy at all"``, ``"the pinned version"`` or
+        ``"your version before this edit"``.
+    compare_mode : ipywidgets.Dropdown
+        Which baseline: :data:`SINCE_START` (the default: the start or the pinned
+        version) or :data:`SINCE_LAST_EDIT`.
     changes : pandas.DataFrame
         :func:`~netpol_lab.table.diff` of the baseline and the current table (empty
         while the text is invalid).
@@ -461,7 +487,9 @@ class Playground(widgets.VBox):
     """
 
     def __init__(self, policy_yaml: str = "", cluster: Cluster | None = None,
-                 ports: Sequence[Any] | None = None, debounce: float = 0.0) -> None:
+                 ports: Sequence[Any] | None = None, debounce: float = 0.0,
+                 edit_pause: float = EDIT_PAUSE,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.cluster = cluster if cluster is not None else default_cluster()
         self.ports = list(ports) if ports is not None else None
         self.table: pd.DataFrame = pd.DataFrame(columns=COLUMNS)
@@ -475,6 +503,14 @@ class Playground(widgets.VBox):
         self._start_name = self.baseline_name = "the starting version"
         self._baseline_scenario: Scenario | None = None
         self._start: tuple[pd.DataFrame | None, Scenario | None] = (None, None)
+        # the start or the pinned version, with its name: the default mode's baseline
+        self._anchor: tuple[pd.DataFrame | None, Scenario | None, str] = (None, None, "")
+        # the "my last edit" baseline: the last valid text paused on before this edit
+        self._before_edit: tuple[pd.DataFrame | None, Scenario | None] = (None, None)
+        self.edit_pause = edit_pause
+        self._clock = clock
+        self._last_edit_at: float | None = None
+        self._evaluated_text: str | None = None
         self._changed: dict[Key, str] = {}
         self._picked = False
         self._busy = False
@@ -490,6 +526,14 @@ class Playground(widgets.VBox):
             tooltip="Compare with the version the Playground started with",
             layout=widgets.Layout(width="auto"))
         self.unpin_button.add_class("netpol-unpin")
+        self.compare_mode = widgets.Dropdown(
+            options=[("the start / pinned version", SINCE_START),
+                     ("my last edit", SINCE_LAST_EDIT)],
+            value=SINCE_START, description="compare with",
+            tooltip=f"my last edit: your version before this edit, the text you had when "
+                    f"you last started typing after a pause of {edit_pause:g} s or more",
+            style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
+        self.compare_mode.add_class("netpol-compare-mode")
         self.problems_pane = _html("netpol-problems")
         self.changes_pane = _html("netpol-changes")
         self.table_pane = _html("netpol-table")
@@ -532,7 +576,7 @@ class Playground(widgets.VBox):
         for column in (left, right):
             column.add_class("netpol-column")
         self.status.layout.width = "auto"
-        bar = widgets.HBox([self.status, self.pin_button, self.unpin_button],
+        bar = widgets.HBox([self.status, self.compare_mode, self.pin_button, self.unpin_button],
                            layout=widgets.Layout(width="100%"))
         bar.add_class("netpol-baseline-bar")
         super().__init__([_style(), bar, widgets.HBox([left, right])],
@@ -550,6 +594,7 @@ class Playground(widgets.VBox):
         self.views.observe(self._on_view, names="selected_index")
         self.pin_button.on_click(lambda _b: self._safely(self.pin))
         self.unpin_button.on_click(lambda _b: self._safely(self.unpin))
+        self.compare_mode.observe(self._on_mode, names="value")
         for control in (self.matrix_port, self.diagram_port, self.diagram_denied):
             control.observe(self._on_view, names="value")
         self.update()
@@ -563,6 +608,8 @@ class Playground(widgets.VBox):
         self._start = (traffic_table(scenario, ports=self.ports), scenario)
         self._start_name = self.baseline_name = "no policy at all"
         self.baseline, self._baseline_scenario = self._start
+        self._anchor = (*self._start, self._start_name)
+        self._before_edit = self._start
         self._update()
 
     # -- building blocks -------------------------------------------------------------------
@@ -599,8 +646,16 @@ class Playground(widgets.VBox):
     def _show_problem(self, exc: NetpolError) -> None:
         self.view_problem.value = problems_html([exc])
 
-    def _on_edit(self, _change: dict) -> None:
+    def _on_edit(self, change: dict) -> None:
+        now = self._clock()
+        if self._last_edit_at is None or now - self._last_edit_at >= self.edit_pause:
+            self._safely(lambda: self._edit_begins(change["old"]))
+        self._last_edit_at = now
         self._evaluate_later()
+
+    def _on_mode(self, _change: dict) -> None:
+        if not self._busy:
+            self._safely(self._use_mode)
 
     def _on_filter(self, _change: dict) -> None:
         if not self._busy:
@@ -622,8 +677,9 @@ class Playground(widgets.VBox):
         self._safely(self._update)
 
     def _update(self) -> None:
-        result = evaluate_text(self.editor.value, self.cluster, self.ports)
-        self.evaluation = result
+        text = self.editor.value
+        result = evaluate_text(text, self.cluster, self.ports)
+        self.evaluation, self._evaluated_text = result, text
         self.problems = [*result.errors, *result.warnings]
         self.problems_pane.value = problems_html(result.errors, result.warnings,
                                                  result.skipped,
@@ -635,6 +691,8 @@ class Playground(widgets.VBox):
             if self.baseline is None:  # the first valid version is where the learner starts
                 self._start = (self.table, self.scenario)
                 self.baseline, self._baseline_scenario = self._start
+                self._anchor = (*self._start, self._start_name)
+                self._before_edit = self._start
             self.changes = diff(self.baseline, self.table)
             self.changes_pane.value = changes_html(self.changes, baseline=self.baseline_name)
         else:
@@ -650,7 +708,8 @@ class Playground(widgets.VBox):
         self._changed = {_row_key(r): c for r, c in zip(
             self.changes[KEY].itertuples(index=False), self.changes["change"], strict=True)}
         self.pin_button.disabled = self.stale or self.baseline is None
-        self.unpin_button.disabled = self.baseline is None or self.baseline is self._start[0]
+        self.unpin_button.disabled = self.baseline is None or (
+            self.compare_mode.value == SINCE_START and self._anchor[0] is self._start[0])
         self._busy = True
         try:
             self._refresh_options()
@@ -673,19 +732,58 @@ class Playground(widgets.VBox):
         if self.stale or self.scenario is None:
             raise NetpolError("nothing to pin yet: the YAML has problems",
                               expected="a valid version in the editor")
-        self.baseline, self._baseline_scenario = self.table, self.scenario
-        self.baseline_name = "the pinned version"
+        self._anchor = (self.table, self.scenario, "the pinned version")
+        self._set_mode(SINCE_START)
+        self.baseline, self._baseline_scenario, self.baseline_name = self._anchor
         self.changes = diff(self.baseline, self.table)
         self.changes_pane.value = changes_html(self.changes, baseline=self.baseline_name)
         self._show()
 
     def unpin(self) -> None:
-        """Measure changes from the version the Playground started with again."""
+        """Measure changes from the version the Playground started with again (this also
+        leaves the "my last edit" mode)."""
         if self.baseline is None:
             return
-        self.baseline, self._baseline_scenario = self._start
-        self.baseline_name = self._start_name
+        self._anchor = (*self._start, self._start_name)
+        self._set_mode(SINCE_START)
+        self._use_mode()
+
+    def _set_mode(self, mode: str) -> None:
+        self._busy = True
+        try:
+            self.compare_mode.value = mode
+        finally:
+            self._busy = False
+
+    def _use_mode(self) -> None:
+        """Take the baseline of the mode shown in ``compare_mode`` and refresh."""
+        if self.baseline is None:
+            return
+        if self.compare_mode.value == SINCE_LAST_EDIT:
+            self.baseline, self._baseline_scenario = self._before_edit
+            self.baseline_name = "your version before this edit"
+        else:
+            self.baseline, self._baseline_scenario, self.baseline_name = self._anchor
         self.update()
+
+    def _edit_begins(self, old_text: str) -> None:
+        """A change after a pause of ``edit_pause`` s or more: a new edit begins.
+
+        ``old_text`` is what the learner had paused on. If it is valid it becomes the
+        "my last edit" baseline; if not, that baseline stays the earlier one. It is
+        evaluated here when the debounced evaluation has not caught up with it, so the
+        baseline is always the text paused on, never an earlier half-typed one.
+        """
+        if self.baseline is None:
+            return
+        if old_text == self._evaluated_text and self.evaluation is not None:
+            result = self.evaluation
+        else:
+            result = evaluate_text(old_text, self.cluster, self.ports)
+        if result.valid:
+            self._before_edit = (result.table, result.scenario)
+        if self.compare_mode.value == SINCE_LAST_EDIT:
+            self.baseline, self._baseline_scenario = self._before_edit
 
     def _status(self) -> None:
         t = self.table
