@@ -108,8 +108,7 @@ def render(rows: list[dict], columns: Sequence[str], fmt: str, out: TextIO) -> N
 
 def _table(args: argparse.Namespace, out: TextIO) -> int:
     from .reachability import Reachability
-    from .rows import TableRows
-    from .table import parse_ports
+    from .rows import TableRows, parse_ports
     from .writers import write
 
     cluster, policies = _inputs(args)

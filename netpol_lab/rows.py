@@ -45,18 +45,21 @@ Examples
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .engine import resolve_port
 from .errors import NetpolError
+from .model import ContainerPort
 from .reachability import DIRECTIONS, Reachability, ReachabilityMatrix
 
 REASONS = ("loopback", "open", "allowed", "egress-denied", "ingress-denied", "both-denied")
 LOOPBACK, OPEN, ALLOWED, EGRESS_DENIED, INGRESS_DENIED, BOTH_DENIED = range(6)
 COLUMNS = ("source", "destination", "port", "protocol", "allowed", "reason", "egress", "ingress")
 ONLY = ("allowed", "denied")
+PortSpec = int | str | tuple[int, str] | ContainerPort
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,36 @@ class RowBlock:
 
     def __len__(self) -> int:
         return len(self.source)
+
+
+def parse_ports(ports: Iterable[PortSpec]) -> list[tuple[int, str]]:
+    """Normalise ``[80, "53/UDP", (443, "TCP")]`` into ``[(80, "TCP"), (53, "UDP"), (443, "TCP")]``.
+
+    Examples
+    --------
+    >>> parse_ports([80, "53/udp", (443, "TCP")])
+    [(80, 'TCP'), (53, 'UDP'), (443, 'TCP')]
+    """
+    out = []
+    for spec in ports:
+        if isinstance(spec, ContainerPort):
+            out.append((spec.port, spec.protocol))
+        elif isinstance(spec, tuple):
+            out.append(_check_port(*spec))
+        else:
+            text = str(spec)
+            number, _, protocol = text.partition("/")
+            if not number.strip().isdigit():
+                raise NetpolError(f"{text!r} is not a port", expected="a number such as 80 or "
+                                  "80/TCP, 53/UDP")
+            out.append(_check_port(int(number), protocol.strip().upper() or "TCP"))
+    return out
+
+
+def _check_port(number: int, protocol: str) -> tuple[int, str]:
+    from .model import ExternalEndpoint
+
+    return resolve_port(number, protocol, ExternalEndpoint("-", "0.0.0.0"))
 
 
 def select_endpoints(reach: Reachability, patterns: Sequence[str] | None, option: str

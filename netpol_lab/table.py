@@ -28,10 +28,10 @@ from typing import Any
 
 import pandas as pd
 
-from .engine import Scenario, resolve_port
-from .errors import NetpolError
+from .engine import Scenario
 from .model import Cluster, ContainerPort, Endpoint
 from .policy import NetworkPolicy
+from .rows import parse_ports  # kept importable from here; rows.py needs no pandas
 
 COLUMNS = ["source", "destination", "port", "protocol", "port_name", "allowed", "egress",
            "ingress", "allowed_by", "reason"]
@@ -41,36 +41,6 @@ REASONS_LIMIT = 100_000
 13 µs per row on the benchmark machine, so about 1.3 s at this size)."""
 
 PortSpec = int | str | tuple[int, str] | ContainerPort
-
-
-def parse_ports(ports: Iterable[PortSpec]) -> list[tuple[int, str]]:
-    """Normalise ``[80, "53/UDP", (443, "TCP")]`` into ``[(80, "TCP"), (53, "UDP"), (443, "TCP")]``.
-
-    Examples
-    --------
-    >>> parse_ports([80, "53/udp", (443, "TCP")])
-    [(80, 'TCP'), (53, 'UDP'), (443, 'TCP')]
-    """
-    out = []
-    for spec in ports:
-        if isinstance(spec, ContainerPort):
-            out.append((spec.port, spec.protocol))
-        elif isinstance(spec, tuple):
-            out.append(_check_port(*spec))
-        else:
-            text = str(spec)
-            number, _, protocol = text.partition("/")
-            if not number.strip().isdigit():
-                raise NetpolError(f"{text!r} is not a port", expected="a number such as 80 or "
-                                  "80/TCP, 53/UDP")
-            out.append(_check_port(int(number), protocol.strip().upper() or "TCP"))
-    return out
-
-
-def _check_port(number: int, protocol: str) -> tuple[int, str]:
-    from .model import ExternalEndpoint
-
-    return resolve_port(number, protocol, ExternalEndpoint("-", "0.0.0.0"))
 
 
 def _scenario(cluster: Cluster | Scenario, policies: Iterable[NetworkPolicy] | None) -> Scenario:
