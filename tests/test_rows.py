@@ -231,3 +231,23 @@ def test_first_rule_searches_pick_the_first_shared_rule(k, m, r, rnd):
     side = Side("egress", np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp), rows, cols,
                 open_row=True)
     assert (side.first_rule()[:-1] == brute).all()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+@pytest.mark.parametrize("only", [None, "allowed", "denied"])
+def test_rows_reach_a_byte_stream_as_they_reach_a_text_one(fmt, only):
+    """Writers hand a real file (stdout) UTF-8 bytes directly: the same text as a StringIO gets,
+    header included and in order; an empty JSON table is still an array."""
+    policies = nl.load_policies(nl.article_yaml("api-ingress"))
+    rows = TableRows(Reachability(nl.default_cluster(), policies), only=only,
+                     destinations=["production/api"])
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    write(fmt, rows, stream)
+    stream.flush()
+    text = render(fmt, rows)
+    assert raw.getvalue().decode() == text
+    if fmt == "json":
+        assert isinstance(json.loads(text), list)
+    empty = TableRows(Reachability(nl.default_cluster(), []), only="denied")
+    assert json.loads(render("json", empty)) == []

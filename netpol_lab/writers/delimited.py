@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TextIO
 
 from ..rows import COLUMNS, TableRows
-from .pieces import Pieces
+from .pieces import Pieces, write_blobs
 
 
 @lru_cache(maxsize=1 << 16)
@@ -37,5 +37,4 @@ def write_csv(rows: TableRows, out: TextIO) -> None:
         column=lambda d, port, protocol: f"{_cell(d)},{port},{protocol},",
         tail=lambda allowed, reason, egress, ingress:
             f"{'true' if allowed else 'false'},{reason},{_cell(egress)},{_cell(ingress)}\n")
-    for text in pieces.texts():
-        out.write(text)
+    write_blobs(out, pieces.blobs())

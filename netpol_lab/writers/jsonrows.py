@@ -12,7 +12,7 @@ import json
 from typing import TextIO
 
 from ..rows import TableRows
-from .pieces import Pieces
+from .pieces import Pieces, write_blobs
 
 
 def _pieces(rows: TableRows, end: str) -> Pieces:
@@ -29,16 +29,16 @@ def _pieces(rows: TableRows, end: str) -> Pieces:
 
 def write_jsonl(rows: TableRows, out: TextIO) -> None:
     """Write one JSON object per row, one per line."""
-    for text in _pieces(rows, "\n").texts():
-        out.write(text)
+    write_blobs(out, _pieces(rows, "\n").blobs())
 
 
 def write_json(rows: TableRows, out: TextIO) -> None:
     """Write the rows as one JSON array, streamed block by block."""
-    out.write("[")
-    separator = "\n"
-    for text in _pieces(rows, ",\n").texts():
-        if text:  # every row ends with ",\n": the last one's comma is held back
-            out.write(separator + text[:-2])
-            separator = ",\n"
-    out.write("\n]\n")
+    def held_back():  # every row ends with ",\n": the last one's comma is held back
+        separator = b"[\n"
+        for blob in _pieces(rows, ",\n").blobs():
+            yield separator + blob[:-2]
+            separator = b",\n"
+        yield b"[\n]\n" if separator == b"[\n" else b"\n]\n"
+
+    write_blobs(out, held_back())
