@@ -42,6 +42,7 @@ value and type for type, with and without the accelerator.
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
 from collections.abc import Callable
@@ -60,20 +61,27 @@ _END = "netpol-lab-end-of-stream-7c1e"  # appended as a last document to count d
 _MAX_LINE = 1000
 
 # The whole text goes the usual way when it contains any of these (characters YAML refuses
-# and the line breaks only YAML 1.1 has; tabs, lone carriage returns, byte order marks) ...
+# and the line breaks only YAML 1.1 has; tabs, lone carriage returns, byte order marks)...
 _REFUSE_CHARS = re.compile(
-    "[^\r\n\x20-\x7e\xa1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-    "|\r(?!\n)")
-# ... or these lines: "%" directives, "..." document ends, lines over _MAX_LINE characters.
-_REFUSE_LINES = re.compile(r"^(?:%|\.\.\.(?=[ \r\n]|$)|[^\n]{" + str(_MAX_LINE) + "})",
-                           re.MULTILINE)
+    "[^\r\n\x20-\x7e\xa1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e"
+    "\u2060-\u2fff\u3001-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|\r(?!\n)")
+_ASCII_ALLOWED = bytes(range(0x20, 0x7F)) + b"\r\n"
+# ... or a line that starts a "%" directive or a "..." document end. (Patterns here start
+# with a literal character: the regular expression engine then skips ahead quickly.)
+_REFUSE_LINES = re.compile(r"\n(?:%|\.\.\.(?=[ \r\n]|\Z))")
 # A document starts at "---" in column 0 followed by a space or a line break.
-_DOCUMENT_START = re.compile(r"^---(?=[ \r\n]|$)", re.MULTILINE)
+_DOCUMENT_START = re.compile(r"\n---(?=[ \r\n]|\Z)")
 _CONTENT = re.compile(r"^[ ]*[^ \r\n#]", re.MULTILINE)
 _WORD = re.compile(r"\S+")
 _FLOW = re.compile(r"[,\[\]{}]")
 _PIECES = re.compile(r"[,\[\]{}:]")
+_FLOW_OR_QUOTE = re.compile("[,\\[\\]{}'\"]")
 _EMPTY_KEY = re.compile(r"[,\[{][:?]")
+# What _within_limits looks for: a flow collection that is not empty, more indentation or
+# more "- - -" entries on one line than _SHALLOW says.
+_SHALLOW = (20, 3)
+_DEEP_INDENT = re.compile(rf"\n {{{_SHALLOW[0] + 1}}}")
+_MANY_DASHES = re.compile("- +" * _SHALLOW[1] + "- ")
 # Words either reader may resolve to something other than text.
 _CANDIDATE = re.compile(
     r"[-+.0-9~<=]|(?i:yes|no|on|off|y|n|true|false|null|none|inf|infinity|nan)$")
@@ -83,7 +91,8 @@ _DATE_OR_TIME = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}:[0-9]{2}:
 _RISKY_ESCAPE = re.compile(r'\\[^\\"/ntr \n_LP]')
 
 _yaml_rs: Any = None  # the module, once imported; False when it is missing or untested
-_verdicts: dict[str, bool] = {}  # plain word → read the same by both (bounded)
+_verdicts: dict[str, int] = {}  # plain word → one of these (a bounded cache):
+_DIFFERENT, _SAME_TEXT, _SAME_NOT_TEXT = 0, 1, 2
 
 
 def available() -> bool:
@@ -119,18 +128,22 @@ def read(text: str, build_alone: Callable[[str, int], Any]) -> list[tuple[int, A
     """
     if len(text) < MIN_CHARS or not available() or not text.endswith("\n"):
         return None
-    if _REFUSE_CHARS.search(text) or _REFUSE_LINES.search(text):
+    try:
+        return _read(text, build_alone)
+    except Exception:  # anything unforeseen: the usual path reads the text and words errors
         return None
-    starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
+
+
+def _read(text: str, build_alone: Callable[[str, int], Any]) -> list[tuple[int, Any]] | None:
+    if _refused(text):
+        return None
+    starts = [m.start() for m in _DOCUMENT_START.finditer("\n" + text)]  # "\n": line 1 too
     if not starts or starts[0] != 0:
         head = text[:starts[0]] if starts else text
         if _CONTENT.search(head):  # content before the first "---": an implicit document
             starts.insert(0, 0)
-    try:
-        marked = _marked_words(text)
-        parsed = _yaml_rs.loads(text + "---\n" + _END + "\n")
-    except Exception:  # any parse error: the usual path words it
-        return None
+    marked, text_keys = _marked_words(text)
+    parsed = _yaml_rs.loads(text + "---\n" + _END + "\n")
     if parsed == _END:
         parsed = []
     elif isinstance(parsed, list) and parsed and parsed[-1] == _END:
@@ -143,18 +156,15 @@ def read(text: str, build_alone: Callable[[str, int], Any]) -> list[tuple[int, A
     from .documents import MAX_DEPTH, MAX_VALUES
 
     limits = (MAX_DEPTH, MAX_VALUES)
-    out = []
     bounds = [*starts, len(text)]
-    try:
-        for i, data in enumerate(parsed):
-            number = i + 1
-            if i in redo:
-                data = build_alone(text[bounds[i]:bounds[i + 1]], number)
-            else:
-                data = _checked(data, 0, [1], limits)
-            out.append((number, data))
-    except Exception:
-        return None
+    walk = not text_keys or not _within_limits(text, bounds, limits)
+    out = []
+    for i, data in enumerate(parsed):
+        if i in redo:
+            data = build_alone(text[bounds[i]:bounds[i + 1]], i + 1)
+        elif walk:
+            data = _checked(data, 0, [1], limits)
+        out.append((i + 1, data))
     return out
 
 
@@ -162,8 +172,48 @@ class _Refused(Exception):
     pass
 
 
-def _marked_words(text: str) -> set[str]:
-    """The distinct whitespace-separated words whose documents must be read the usual way."""
+def _refused(text: str) -> bool:
+    """Whether the text has something the word-by-word comparison does not cover."""
+    if text.isascii():
+        if text.encode("ascii").translate(None, _ASCII_ALLOWED) or (
+                "\r" in text and _REFUSE_CHARS.search(text)):
+            return True
+    elif _REFUSE_CHARS.search(text):
+        return True
+    if _REFUSE_LINES.search("\n" + text):
+        return True
+    # PyYAML refuses keys over 1,024 characters, which only fit on a longer line
+    return len(max(text.split("\n"), key=len)) > _MAX_LINE
+
+
+def _within_limits(text: str, bounds: list[int], limits: tuple[int, int]) -> bool:
+    """Whether no document of ``text`` can be nested deeper or have more values than ``limits``.
+
+    Values: every key and every list item takes at least one character of its own, so a
+    document has at most twice as many values as characters (aliases are marked). Depth:
+    without flow collections (``[a]``, ``{a: 1}``; empty ones are leaves), a block
+    collection starts at the column of its parent or further right, at the same column
+    only for a list under a key, and two columns further for an item of a list: a node
+    starting in column ``c`` is at most ``2c + 2`` deep, and the line it is on adds at
+    most its leading ``- - -`` entries plus a key and its value.
+    """
+    longest = max((b - a for a, b in itertools.pairwise(bounds)), default=0)
+    if 2 * longest + 2 > limits[1]:
+        return False
+    indent, dashes = _SHALLOW
+    if limits[0] < 2 * (indent + 1) + 3 * dashes + 3:
+        return False
+    flow = text.count("[") + text.count("{") - text.count("[]") - text.count("{}")
+    return not (flow or _DEEP_INDENT.search("\n" + text) or _MANY_DASHES.search(text))
+
+
+def _marked_words(text: str) -> tuple[set[str], bool]:
+    """The words whose documents must be read the usual way; whether all keys are text.
+
+    The distinct whitespace-separated words are judged; keys are surely text when no
+    word that may be a key (it has a ':') has a piece either reader takes for a number,
+    a boolean or null.
+    """
     # str.split also splits at a few Unicode spaces YAML does not know: _REFUSE_CHARS
     # refuses texts that have them, so these words are exactly YAML's.
     words = set(text.split())
@@ -172,19 +222,22 @@ def _marked_words(text: str) -> set[str]:
     unjudged = {p for ps in pieces.values() if ps for p in ps if p not in _verdicts}
     if unjudged:
         _judge(sorted(unjudged))
-    return {word for word, ps in pieces.items() if ps is None or not all(map(_verdicts.get, ps))}
+    marked = {word for word, ps in pieces.items() if ps is None or not all(map(_verdicts.get, ps))}
+    text_keys = not any(_verdicts[p] == _SAME_NOT_TEXT for word, ps in pieces.items()
+                        if ps and ":" in word for p in ps)
+    return marked, text_keys
 
 
 def _pieces(word: str) -> list[str] | None:
     """The pieces of ``word`` either reader might not read as text; None: mark it at once."""
     if word[0] in "!&*?:" or ("\\" in word and _RISKY_ESCAPE.search(word)) \
-            or _EMPTY_KEY.search(word):
+            or _EMPTY_KEY.search(word) or "<<" in word:
         # a tag, an anchor, an alias, an explicit or empty key, an escape that may make a
-        # control character
+        # control character, a merge key (refused even when quoted)
         return None
     # a plain scalar is a whole word, or a piece of one between flow indicators and ':'
     parts = {word}
-    if _PIECES.search(word):
+    if _FLOW_OR_QUOTE.search(word):
         parts.update(_FLOW.split(word))
         parts.update(_PIECES.split(word))
     out = []
@@ -214,7 +267,8 @@ def _judge(words: list[str]) -> None:
     mine = _pyyaml_values(words)
     theirs = _yaml_rs_values(words)
     for word, a, b in zip(words, mine, theirs, strict=True):
-        _verdicts[word] = _equal(a, b)
+        _verdicts[word] = (_DIFFERENT if not _equal(a, b)
+                           else _SAME_TEXT if type(a) is str else _SAME_NOT_TEXT)
 
 
 _FAILED = object()

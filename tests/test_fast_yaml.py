@@ -127,9 +127,13 @@ def test_the_corpus_reads_the_same(monkeypatch):
 @pytest.mark.parametrize("pods", [100, 1000])
 def test_generated_clusters_read_the_same_through_yaml_rs(pods, monkeypatch):
     """The benchmark's clusters (pod-template-hash labels such as 5e784673 included)."""
+    marked = 0
     for text in generated(pods):
         assert used_accelerator(text, monkeypatch)
         assert_same(text, monkeypatch)
+        marked += len(yaml_accel._marked_words(text)[0])
+    if pods >= 1000:  # some documents are read again by libyaml (hashes such as 5e784673)
+        assert marked
 
 
 @needs_yaml_rs
@@ -220,6 +224,11 @@ def test_each_edge_case_reads_the_same_as_key_and_value(word, monkeypatch):
     "k: " + "9" * 150 + "\n",              # an over-long number
     "[" * 70 + "]" * 70 + "\n",             # nested too deeply
     "- " * 70 + "x\n",
+    "".join(" " * i + f"k{i}:\n" for i in range(70)) + " " * 70 + "x\n",
+    "".join(" " * (2 * i) + f"- k{i}:\n" for i in range(40)) + " " * 80 + "x\n",
+    "".join(" " * i + f"k{i}:\n" for i in range(60)) + " " * 60 + "- - - - - - x\n",
+    '"<<": x\n',                            # a merge key, refused even when quoted
+    "a: 1\n'<<': [1]\n",
 ])
 def test_structures_and_errors_read_the_same(text, monkeypatch):
     assert_same(text, monkeypatch)
@@ -335,3 +344,19 @@ def test_dates_and_times_are_left_to_pyyaml():
     assert yaml_accel._pieces('"2001-12-14"') == []  # quoted: text for both readers
     assert datetime.date(2001, 12, 14) == next(documents.iter_documents(
         "k: 2001-12-14\n")).data["k"]
+
+
+@needs_yaml_rs
+@pytest.mark.parametrize("text", [
+    "a:\n  b:\n    c:\n      d:\n        e:\n          f: x\n",
+    "- - - - - - x\n",
+    "a: [1, [2, [3, [4, [5, [6]]]]]]\n",
+    "a: {b: 1, c: 2}\nd: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]\n",
+    "k: " + "x " * 30 + "\n" + "".join(f"k{i}: {i}\n" for i in range(25)),
+    "---\n" + "".join(f"k{i}: {i}\n" for i in range(15)) + "---\n" + "- 1\n" * 45,
+])
+def test_depth_and_value_limits_are_judged_the_same(text, monkeypatch):
+    """With tiny limits the accelerated read refuses exactly the documents the builder does."""
+    monkeypatch.setattr(documents, "MAX_DEPTH", 5)
+    monkeypatch.setattr(documents, "MAX_VALUES", 40)
+    assert_same(text, monkeypatch)
