@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -275,7 +276,7 @@ def _meta(data: dict, kind: str) -> tuple[str, str, dict]:
     namespace = "default"
     if meta.get("namespace") is not None:
         namespace = fields.dns_label(meta["namespace"], ("metadata", "namespace"), "namespace name")
-    labels = fields.labels(meta.get("labels"), ("metadata", "labels"))
+    labels = _labels(meta.get("labels"), ("metadata", "labels"))
     return name, namespace, labels
 
 
@@ -284,7 +285,7 @@ def _read_namespace_manifest(data: dict) -> Namespace:
     if "name" not in meta:
         fields.fail(("metadata", "name"), "the Namespace has no metadata.name", "a name")
     name = fields.dns_label(meta["name"], ("metadata", "name"), "namespace name")
-    return Namespace(name, fields.labels(meta.get("labels"), ("metadata", "labels")))
+    return Namespace(name, _labels(meta.get("labels"), ("metadata", "labels")))
 
 
 def _container_ports(spec: Any, path: tuple) -> tuple[ContainerPort, ...]:
@@ -337,9 +338,36 @@ def _read_workload(data: dict) -> Pod:
     return Pod(namespace, name, labels, None, ports)
 
 
+# Labels repeat across a cluster's pods: keys and values checked once are remembered (a
+# bounded cache), so a 5,000-pod export checks each distinct one once.
+_CHECKED_LABEL_KEYS: set[str] = set()
+_CHECKED_LABEL_VALUES: set[str] = set()
+
+
+def _labels(value: Any, path: tuple) -> dict[str, str]:
+    """:func:`fields.labels`, with the keys and values it has accepted before remembered."""
+    if type(value) is dict and _CHECKED_LABEL_KEYS.issuperset(value) \
+            and _CHECKED_LABEL_VALUES.issuperset(value.values()):
+        return dict(value)  # only str keys and values enter the caches
+    labels = fields.labels(value, path)
+    if len(_CHECKED_LABEL_VALUES) > 50_000:
+        _CHECKED_LABEL_KEYS.clear()
+        _CHECKED_LABEL_VALUES.clear()
+    _CHECKED_LABEL_KEYS.update(labels)
+    _CHECKED_LABEL_VALUES.update(labels.values())
+    return labels
+
+
+# A dotted IPv4 address without leading zeros is already written the way ipaddress writes it.
+_CANONICAL_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+                             r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")
+
+
 def _ip(value: Any, path: tuple) -> str:
     import ipaddress
 
+    if type(value) is str and _CANONICAL_IPV4.fullmatch(value):
+        return value
     text = fields.string(value, path)
     try:
         return str(ipaddress.ip_address(text.strip()))

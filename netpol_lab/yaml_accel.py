@@ -82,6 +82,9 @@ _EMPTY_KEY = re.compile(r"[,\[{][:?]")
 _SHALLOW = (20, 3)
 _DEEP_INDENT = re.compile(rf"\n {{{_SHALLOW[0] + 1}}}")
 _MANY_DASHES = re.compile("- +" * _SHALLOW[1] + "- ")
+# A word that starts with a letter and has only letters, digits, "_", ".", "/", "-" (and
+# maybe a ":" at its end): its only piece is itself, a candidate only as yes/no/null/...
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*:?")
 # Words either reader may resolve to something other than text.
 _CANDIDATE = re.compile(
     r"[-+.0-9~<=]|(?i:yes|no|on|off|y|n|true|false|null|none|inf|infinity|nan)$")
@@ -230,6 +233,9 @@ def _marked_words(text: str) -> tuple[set[str], bool]:
 
 def _pieces(word: str) -> list[str] | None:
     """The pieces of ``word`` either reader might not read as text; None: mark it at once."""
+    if _NAME.fullmatch(word):  # most words: a name, maybe a key; one piece, no indicators
+        name = word.rstrip(":")
+        return [name] if _CANDIDATE.match(name) else []
     if word[0] in "!&*?:" or ("\\" in word and _RISKY_ESCAPE.search(word)) \
             or _EMPTY_KEY.search(word) or "<<" in word:
         # a tag, an anchor, an alias, an explicit or empty key, an escape that may make a
