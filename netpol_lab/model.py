@@ -188,8 +188,9 @@ class Cluster:
         )
 
     def __repr__(self) -> str:
-        return (f"Cluster({len(self.namespaces)} namespaces, {len(self.pods)} pods, "
-                f"{len(self.externals)} externals)")
+        counts = ((len(self.namespaces), "namespace"), (len(self.pods), "pod"),
+                  (len(self.externals), "external"))
+        return f"Cluster({', '.join(f'{n} {w}' + 's' * (n != 1) for n, w in counts)})"
 
 
 def _assign_ips(pods: list[Pod], namespace_order: list[str],

@@ -340,7 +340,8 @@ def plot_diagram(scenario_or_cluster: Cluster | Scenario | None = None,
     what = "any declared port" if port is None else "{} {}".format(
         *_describe_port(_port_args(port, protocol)))
     ax.set_title(f"Allowed connections on {what}" + (
-        f"\n({hidden} connections between endpoints no policy isolates are not drawn)"
+        f"\n({hidden} connection{'s' * (hidden != 1)} between endpoints no policy isolates "
+        f"{'are' if hidden != 1 else 'is'} not drawn)"
         if hidden else ""))
     handles = [Line2D([], [], color=PALETTE["allowed"], label="→ allowed"),
                Line2D([], [], color="none", marker="s", markerfacecolor="white",

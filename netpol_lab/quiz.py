@@ -528,8 +528,10 @@ class ExerciseWidget(widgets.VBox):
                             for i, d in enumerate(shown))
             if k > SHOWN_CAUSES:
                 rest = sum(d.count for d in result.diagnoses[SHOWN_CAUSES:])
-                items += (f"<li>… and {k - SHOWN_CAUSES} more causes ({rest} connections): "
-                          "fix these first, then check again.</li>")
+                more = k - SHOWN_CAUSES
+                items += (f"<li>… and {more} more cause{'s' * (more != 1)} ({rest} "
+                          f"connection{'s' * (rest != 1)}): fix these first, then check "
+                          "again.</li>")
             body = (f"<b>{WRONG_GLYPH} Not yet:</b> {len(result.wrong)} of {result.checked} "
                     f"connections have the wrong verdict, "
                     f"{'for one reason' if k == 1 else f'for {k} reasons'}.<ol>{items}</ol>")

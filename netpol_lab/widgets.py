@@ -842,7 +842,8 @@ class Playground(widgets.VBox):
     def _render_table(self) -> None:
         shown = self.filtered()
         note = "" if len(shown) == len(self.table) else \
-            f"{len(shown)} of {len(self.table)} connections match the filters"
+            f"{len(shown)} of {connections_text(len(self.table))} " \
+            f"match{'es' * (len(shown) == 1)} the filters"
         self.table_pane.value = table_html(shown, self._changed, self.stale, note,
                                            shown_instead=self.baseline_name)
 
@@ -1068,8 +1069,10 @@ class ClusterView(widgets.VBox):
         cluster = self.scenario.cluster
         parts = [problems_html(self.problems)] if self.problems else []
         policies = len(self.scenario.policies)
-        parts.append(f"<p><b>{len(cluster.namespaces)} namespaces, {len(cluster.pods)} pods, "
-                     f"{len(cluster.externals)} external endpoints; {policies} "
+        counts = ((len(cluster.namespaces), "namespace"), (len(cluster.pods), "pod"),
+                  (len(cluster.externals), "external endpoint"))
+        parts.append(f"<p><b>{', '.join(f'{n} {w}' + 's' * (n != 1) for n, w in counts)}; "
+                     f"{policies} "
                      f"polic{'y' if policies == 1 else 'ies'}.</b> A pod is <i>isolated</i> for "
                      "a direction when a policy selects it with that direction in its "
                      "policyTypes: then only what some rule allows gets through.</p>")

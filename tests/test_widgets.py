@@ -369,3 +369,16 @@ def test_compare_counts_in_the_right_number():
     """"1 connection differs", never "1 connection differ"."""
     c = Compare(API_INGRESS, API_INGRESS + MOBILE_RULE)
     assert "1 connection differs: 1 allowed only by right" in c.summary.value
+
+
+def test_counts_read_in_the_right_number(pg):
+    """Issue 12: "1 connection differs", and so on for every count a learner reads."""
+    pg.source_filter.value = "production/frontend"
+    pg.destination_filter.value = "production/api"
+    pg.port_filter.value = "8080/TCP"
+    assert "1 of 192 connections matches the filters" in pg.table_pane.value
+    pg.port_filter.value = ""
+    assert "2 of 192 connections match the filters" in pg.table_pane.value
+    one = nl.Cluster(pods=[nl.Pod("shop", "web", {"app": "web"})])
+    assert repr(one) == "Cluster(1 namespace, 1 pod, 0 externals)"
+    assert "1 namespace, 1 pod, 0 external endpoints; 0 policies." in ClusterView(one)._html()

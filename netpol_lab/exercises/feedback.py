@@ -188,8 +188,9 @@ class CheckResult:
                           + "\n   ```" if md else f"      {body}"]
         if k > SHOWN_CAUSES:
             rest = sum(d.count for d in self.diagnoses[SHOWN_CAUSES:])
-            lines += ["", f"… and {k - SHOWN_CAUSES} more causes ({rest} connections): fix "
-                          "these first, then check again."]
+            more = k - SHOWN_CAUSES
+            lines += ["", f"… and {more} more cause{'s' * (more != 1)} ({rest} "
+                          f"connection{'s' * (rest != 1)}): fix these first, then check again."]
         return lines
 
     def summary(self, fmt: str = "text", explained: int = 2) -> str:
