@@ -16,7 +16,10 @@ infinity). So the text is used only where it cannot make a difference:
    ``...`` document ends, lone carriage returns, the YAML 1.1-only line
    breaks (U+0085, U+2028, U+2029), a byte order mark, characters YAML does
    not allow, lines over 1,000 characters (PyYAML refuses keys over 1,024),
-   or an untested yaml-rs version.
+   an alias (``*name``: yaml-rs would expand it before any limit applies),
+   64 spaces of indentation or 16 ``- `` entries on one line (yaml-rs
+   recurses without a limit of its own: a 20,000-deep list crashes the
+   process), or an untested yaml-rs version.
 2. **Every distinct word** that either reader could read as something other
    than text (it starts with a digit, a sign, ``.``, ``~``, ``<`` or ``=``,
    or it is ``yes``, ``no``, ``on``, ``off``, ``true``, ``false``, ``null``
@@ -81,6 +84,9 @@ _EMPTY_KEY = re.compile(r"[,\[{][:?]")
 # more "- - -" entries on one line than _SHALLOW says.
 _SHALLOW = (20, 3)
 _DEEP_INDENT = re.compile(rf"\n {{{_SHALLOW[0] + 1}}}")
+_VERY_DEEP_INDENT = re.compile(r"\n {64}")
+_VERY_MANY_DASHES = re.compile("- +" * 15 + "- ")
+_ALIAS = re.compile(r"[\s\[{,]\*")
 _MANY_DASHES = re.compile("- +" * _SHALLOW[1] + "- ")
 # A word that starts with a letter and has only letters, digits, "_", ".", "/", "-" (and
 # maybe a ":" at its end): its only piece is itself, a candidate only as yes/no/null/...
@@ -184,6 +190,13 @@ def _refused(text: str) -> bool:
     elif _REFUSE_CHARS.search(text):
         return True
     if _REFUSE_LINES.search("\n" + text):
+        return True
+    # yaml-rs expands aliases and nests recursively (a 20,000-deep list crashes the
+    # process): no alias, and a nesting depth bounded before it parses (see _within_limits;
+    # it refuses flow collections nested over 256 deep by itself)
+    if "*" in text and _ALIAS.search("\n" + text):
+        return True
+    if _VERY_DEEP_INDENT.search("\n" + text) or _VERY_MANY_DASHES.search(text):
         return True
     # PyYAML refuses keys over 1,024 characters, which only fit on a longer line
     return len(max(text.split("\n"), key=len)) > _MAX_LINE

@@ -360,3 +360,17 @@ def test_depth_and_value_limits_are_judged_the_same(text, monkeypatch):
     monkeypatch.setattr(documents, "MAX_DEPTH", 5)
     monkeypatch.setattr(documents, "MAX_VALUES", 40)
     assert_same(text, monkeypatch)
+
+
+@needs_yaml_rs
+@pytest.mark.parametrize("text", [
+    "- " * 20_000 + "x\n",                                            # crashes yaml-rs itself
+    "".join(" " * i + f"k{i}:\n" for i in range(0, 400, 4)) + " " * 400 + "x\n",
+    "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)),         # a 'billion laughs' bomb
+])
+def test_hostile_nesting_and_aliases_never_reach_yaml_rs(text, monkeypatch):
+    """yaml-rs expands aliases and recurses without a limit of its own: the guard refuses first."""
+    assert not used_accelerator(text, monkeypatch)
+    assert_same(text, monkeypatch)
