@@ -136,13 +136,16 @@ def with_language_info(nb: dict) -> bool:
     """Give the notebook ``nb`` (parsed JSON, changed in place) this interpreter's
     ``language_info``; ``True`` if it is a Python notebook and so was changed.
 
-    A notebook for another language, or anything that is not a notebook, is left alone.
+    A notebook for another language (by its ``language_info``, else its kernelspec), or
+    anything that is not a notebook, is left alone.
     """
     metadata = nb.get("metadata") if isinstance(nb, dict) else None
     if not isinstance(metadata, dict):
         return False
     current = metadata.get("language_info", {})
-    if not isinstance(current, dict) or current.get("name", "python") != "python":
+    kernelspec = metadata.get("kernelspec", {})
+    language = kernelspec.get("language", "python") if isinstance(kernelspec, dict) else None
+    if not isinstance(current, dict) or current.get("name", language) != "python":
         return False
     metadata["language_info"] = language_info()
     return True

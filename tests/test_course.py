@@ -135,6 +135,10 @@ def test_notebooks_are_written_for_this_python() -> None:
     assert for_this_python(b"not json") == b"not json"
     r = json.dumps({"metadata": {"language_info": {"name": "R"}}}).encode()
     assert for_this_python(r) == r
+    r = json.dumps({"metadata": {"kernelspec": {"language": "R", "name": "ir"}}}).encode()
+    assert for_this_python(r) == r
+    bare = json.loads(for_this_python(json.dumps({"metadata": {}}).encode()))
+    assert bare["metadata"]["language_info"]["name"] == "python"
 
 
 def test_cli_copies_without_lab(tmp_path: Path, capsys: pytest.CaptureFixture[str],
