@@ -35,7 +35,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import fields
-from .documents import MAX_TEXT_BYTES, Document, excerpt, format_path, iter_documents, read_text
+from .documents import (
+    MAX_TEXT_BYTES,
+    Document,
+    _collector_paused,
+    excerpt,
+    format_path,
+    iter_documents,
+    read_text,
+)
 from .errors import InputErrors, NetpolError, ParseError, ValidationError
 from .model import Cluster, ContainerPort, ExternalEndpoint, Namespace, Pod
 from .policy import PROTOCOLS, Location, NetworkPolicy, parse_policy
@@ -145,8 +153,11 @@ def read(source: Source, loaded: Loaded | None = None, *,
     else:
         try:
             text, name = read_text(source, max_bytes=max_bytes)
-            for doc in iter_documents(text, name):
-                _read_object(doc.data, doc, (), out)
+            # the documents of a large export are millions of live objects: collection
+            # passes while the objects are built would walk them all again and again
+            with _collector_paused():
+                for doc in iter_documents(text, name):
+                    _read_object(doc.data, doc, (), out)
         except ParseError as exc:
             out.problems.append(exc)
     if len(out.problems) > MAX_PROBLEMS:  # 10,000 broken documents: the first ones say enough
