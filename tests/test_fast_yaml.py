@@ -374,3 +374,36 @@ def test_hostile_nesting_and_aliases_never_reach_yaml_rs(text, monkeypatch):
     """yaml-rs expands aliases and recurses without a limit of its own: the guard refuses first."""
     assert not used_accelerator(text, monkeypatch)
     assert_same(text, monkeypatch)
+
+
+@needs_yaml_rs
+def test_a_validation_error_in_a_large_export_keeps_its_line(monkeypatch):
+    """Read by yaml-rs, a 1,000-pod export's error still names the field path and line."""
+    cluster, _ = generated(1000)
+    lines = cluster.splitlines(keepends=True)
+    at = max(i for i, line in enumerate(lines) if "containerPort:" in line)
+    lines[at] = lines[at].split("containerPort:")[0] + "containerPort: 70000\n"
+    text = "".join(lines)
+    assert used_accelerator(text, monkeypatch)
+
+    def error(accelerated: bool) -> tuple:
+        monkeypatch.setattr(yaml_accel, "ENABLED", accelerated)
+        with pytest.raises(nl.NetpolError) as err:
+            nl.load_cluster(text)
+        return str(err.value), err.value.line, err.value.document
+
+    assert error(True) == error(False)
+    assert error(True)[1] == at + 1 and "containerPort" in error(True)[0]
+
+
+def test_an_untested_yaml_rs_version_is_not_used(monkeypatch):
+    """The equality is proven for the pinned version only; another one is left alone."""
+    fake = type(sys)("yaml_rs")
+    fake.__version__ = "9.9.9"
+    fake.loads = lambda text: {"wrong": True}
+    monkeypatch.setitem(sys.modules, "yaml_rs", fake)
+    monkeypatch.setattr(yaml_accel, "_yaml_rs", None)
+    monkeypatch.setattr(yaml_accel, "MIN_CHARS", 0)
+    assert not yaml_accel.available()
+    [doc] = documents.iter_documents("kind: Pod\n")
+    assert doc.data == {"kind": "Pod"}
