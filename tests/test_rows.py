@@ -251,3 +251,22 @@ def test_rows_reach_a_byte_stream_as_they_reach_a_text_one(fmt, only):
         assert isinstance(json.loads(text), list)
     empty = TableRows(Reachability(nl.default_cluster(), []), only="denied")
     assert json.loads(render("json", empty)) == []
+
+
+@settings(bounded, max_examples=40)
+@given(clusters(max_pods=7, max_externals=2), policy_lists(min_size=0, max_size=4),
+       st.sampled_from([None, [(80, "TCP"), (53, "UDP")]]))
+def test_summary_groups_by_hash_equal_groups_by_comparison(cluster, manifests, ports):
+    """Big clusters group by hashing verdict rows/columns on the factored classes: the
+    summary is the same text as comparing the rows whole (forced here on small clusters)."""
+    from netpol_lab.writers import summary
+
+    rows = TableRows(Reachability(cluster, nl.load_policies(manifests)), ports=ports)
+    compared = render("summary", rows)
+    cells = summary.DENSE_CELLS
+    summary.DENSE_CELLS = 0
+    try:
+        hashed = render("summary", rows)
+    finally:
+        summary.DENSE_CELLS = cells
+    assert hashed == compared
