@@ -62,6 +62,8 @@ ENABLED = os.environ.get("NETPOL_LAB_YAML_ACCEL", "1") != "0"
 
 _END = "netpol-lab-end-of-stream-7c1e"  # appended as a last document to count documents
 _MAX_LINE = 1000
+# "key: |" (or "- key: >-" ...) alone on a line: the lines after it, further indented, are text
+_BLOCK_HEADER = re.compile(r"( *)(?:- +)*[^ #\-?:][^#]*: +[|>][-+1-9]{0,2} *\r?")
 
 # The whole text goes the usual way when it contains any of these (characters YAML refuses
 # and the line breaks only YAML 1.1 has; tabs, lone carriage returns, byte order marks)...
@@ -199,7 +201,20 @@ def _refused(text: str) -> bool:
     if _VERY_DEEP_INDENT.search("\n" + text) or _VERY_MANY_DASHES.search(text):
         return True
     # PyYAML refuses keys over 1,024 characters, which only fit on a longer line
-    return len(max(text.split("\n"), key=len)) > _MAX_LINE
+    lines = text.split("\n")
+    return any(len(line) > _MAX_LINE and not _block_text(lines, i)
+               for i, line in enumerate(lines))
+
+
+def _block_text(lines: list[str], i: int) -> bool:
+    """Whether long line ``i`` is the first line of a block scalar (``key: |``): text, no key.
+
+    ``kubectl`` writes the last-applied-configuration annotation this way, as one long
+    line of JSON.
+    """
+    header = _BLOCK_HEADER.fullmatch(lines[i - 1]) if i else None
+    line = lines[i]
+    return header is not None and len(line) - len(line.lstrip(" ")) > len(header.group(1))
 
 
 def _within_limits(text: str, bounds: list[int], limits: tuple[int, int]) -> bool:

@@ -407,3 +407,33 @@ def test_an_untested_yaml_rs_version_is_not_used(monkeypatch):
     assert not yaml_accel.available()
     [doc] = documents.iter_documents("kind: Pod\n")
     assert doc.data == {"kind": "Pod"}
+
+
+LAST_APPLIED = ('{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":'
+                '{"annotations":{},"name":"p","namespace":"x"},"spec":{"ingress":['
+                + ",".join(f'{{"ports":[{{"port":{p}}}]}}' for p in range(100)) + "]}}")
+
+
+@needs_yaml_rs
+def test_kubectl_last_applied_annotation_is_read_by_yaml_rs(monkeypatch):
+    """A long line of JSON in a block scalar (``key: |``) is text: the guard lets it through."""
+    text = ("kind: NetworkPolicy\nmetadata:\n  annotations:\n"
+            "    kubectl.kubernetes.io/last-applied-configuration: |\n"
+            f"      {LAST_APPLIED}\n  name: p\n")
+    assert len(LAST_APPLIED) > 1100
+    assert used_accelerator(text, monkeypatch)
+    assert_same(text, monkeypatch)
+
+
+@needs_yaml_rs
+@pytest.mark.parametrize("text", [
+    f'"{"k" * 1100}": 1\n',                                   # a key over 1,024 characters
+    f"a: |\n{LAST_APPLIED}: 1\n",                              # not indented under the header
+    f"a:\n  {LAST_APPLIED}\n",                                 # no block scalar header
+    f"a: |\n  x\n  {LAST_APPLIED}\n",                          # not the first line
+    "{" + ", ".join(f'"k{i}": {i}' for i in range(150)) + "}\n",
+    "{" + "x" * 1100 + ": 1}\n",
+])
+def test_other_long_lines_take_the_usual_path(text, monkeypatch):
+    assert not used_accelerator(text, monkeypatch)
+    assert_same(text, monkeypatch)
