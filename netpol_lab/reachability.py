@@ -628,7 +628,12 @@ def _distinct(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a boolean matrix, and for each row the index of its copy."""
     if not matrix.shape[0] or not matrix.shape[1]:
         return matrix[:1], np.zeros(matrix.shape[0], dtype=np.intp)
-    packed = np.ascontiguousarray(np.packbits(matrix, axis=1))
+    if matrix.T.flags.c_contiguous and not matrix.flags.c_contiguous:
+        # a transposed view (``right.T``): pack along its memory order, then transpose the
+        # 8× smaller packed array, instead of packing across strides
+        packed = np.ascontiguousarray(np.packbits(matrix.T, axis=0).T)
+    else:
+        packed = np.ascontiguousarray(np.packbits(matrix, axis=1))
     keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return matrix[first], inverse.ravel()

@@ -240,3 +240,21 @@ def test_pairs_and_unknown_endpoints(cluster):
     assert len(allowed) + len(denied) == int(m.connections.sum())
     with pytest.raises(nl.UnknownEndpointError, match="not an endpoint of this cluster"):
         m.allowed_between("192.0.2.77", "production/api")
+
+
+def test_distinct_rows_of_a_transposed_view_equal_those_of_a_copy():
+    """_distinct packs a transposed view along its memory order: same classes as a copy."""
+    import numpy as np
+
+    from netpol_lab.reachability import _distinct
+
+    rng = np.random.default_rng(1)
+    for shape in [(5, 3), (40, 17), (3, 2), (100, 9), (9, 100)]:
+        m = rng.random(shape) < 0.3
+        m[::3] = m[0]                        # repeated columns of the view
+        view = m.T
+        assert not view.flags.c_contiguous
+        rows, of = _distinct(view)
+        copy_rows, copy_of = _distinct(np.ascontiguousarray(view))
+        assert (rows == copy_rows).all() and (of == copy_of).all()
+        assert (rows[of] == view).all()
