@@ -283,6 +283,7 @@ class Reachability:
                 first = selected & (self.isolator[direction][:self.n_pods] < 0)
                 self.isolator[direction][:self.n_pods][first] = k
         self._left: dict[str, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
+        self._transposed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._matrices: dict[tuple[int, str, str], ReachabilityMatrix] = {}
         self.cache_matrices = False
         self._declared_names: list[tuple[int, str, int, str]] | None = None
@@ -423,7 +424,8 @@ class Reachability:
             return Side(direction, row_of, col_class, rows, cols, open_row=True)
         col_of = np.full(n, len(cols), dtype=np.intp)      # the open column
         col_of[isolated] = col_class
-        return Side(direction, row_class, col_of, rows, cols, open_row=False)
+        return Side(direction, row_class, col_of, rows, cols, open_row=False,
+                    rows_t=self._rows_t(rows))
 
     @staticmethod
     def _classes(left: tuple[np.ndarray, tuple[np.ndarray, np.ndarray]], method: str
@@ -432,6 +434,14 @@ class Reachability:
         if method == "matmul":
             return matrix, np.arange(len(matrix), dtype=np.intp)
         return distinct[0], distinct[1].astype(np.intp)
+
+    def _rows_t(self, rows: np.ndarray) -> np.ndarray:
+        """``rows.T`` made contiguous, once per distinct ingress left side (the same array at
+        every port): the sparse OR products read it rule by rule."""
+        cached = self._transposed.get(id(rows))
+        if cached is None or cached[0] is not rows:
+            cached = self._transposed[id(rows)] = (rows, np.ascontiguousarray(rows.T))
+        return cached[1]
 
     def _left_side(self, direction: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """The port-independent factor of a direction's product, and its distinct rows (cached).
@@ -520,7 +530,8 @@ class Side:
     """
 
     def __init__(self, direction: str, row_of: np.ndarray, col_of: np.ndarray,
-                 rows: np.ndarray, cols: np.ndarray, open_row: bool) -> None:
+                 rows: np.ndarray, cols: np.ndarray, open_row: bool,
+                 rows_t: np.ndarray | None = None) -> None:
         self.direction = direction
         self.row_of, self.col_of = row_of, col_of
         self._rows, self._cols = rows, cols
@@ -536,12 +547,13 @@ class Side:
         elif open_row:
             product = _or_product(rows, cols)
         else:
-            product = _or_product(cols, rows).T
+            product = _or_product(cols, rows, rows_t).T
         if open_row:
             self.small = np.vstack([product, np.ones((1, product.shape[1]), dtype=bool)])
         else:
             self.small = np.hstack([product, np.ones((product.shape[0], 1), dtype=bool)])
         self._open_row = open_row
+        self._rows_t = rows_t
         self._first: np.ndarray | None = None
 
     def block(self, sources: np.ndarray, destinations: np.ndarray) -> np.ndarray:
@@ -567,7 +579,7 @@ class Side:
             if self._open_row:
                 first[:-1] = _first_of(self._rows, self._cols)
             else:
-                first[:, :-1] = _first_of(self._cols, self._rows).T
+                first[:, :-1] = _first_of(self._cols, self._rows, self._rows_t).T
             self._first = first
         if self._first is None:
             rows, cols = self._rows, self._cols
@@ -590,9 +602,13 @@ class Side:
         return self._first
 
 
-def _or_product(sparse: np.ndarray, dense: np.ndarray) -> np.ndarray:
-    """``(sparse @ dense.T) > 0`` for booleans, one OR of a few rows per row of ``sparse``."""
-    dense_t = np.ascontiguousarray(dense.T)  # rules × columns
+def _or_product(sparse: np.ndarray, dense: np.ndarray, dense_t: np.ndarray | None = None
+                ) -> np.ndarray:
+    """``(sparse @ dense.T) > 0`` for booleans, one OR of a few rows per row of ``sparse``.
+
+    ``dense_t``: ``dense.T`` already contiguous, if the caller has it."""
+    if dense_t is None:
+        dense_t = np.ascontiguousarray(dense.T)  # rules × columns
     out = np.zeros((sparse.shape[0], dense.shape[0]), dtype=bool)
     for k, row in enumerate(sparse):
         rules = np.flatnonzero(row)
@@ -603,9 +619,11 @@ def _or_product(sparse: np.ndarray, dense: np.ndarray) -> np.ndarray:
     return out
 
 
-def _first_of(sparse: np.ndarray, dense: np.ndarray) -> np.ndarray:
+def _first_of(sparse: np.ndarray, dense: np.ndarray, dense_t: np.ndarray | None = None
+              ) -> np.ndarray:
     """For each (row of ``sparse``, row of ``dense``): the first rule both have, or -1."""
-    dense_t = np.ascontiguousarray(dense.T)
+    if dense_t is None:
+        dense_t = np.ascontiguousarray(dense.T)
     out = np.full((sparse.shape[0], dense.shape[0]), -1, dtype=np.int32)
     for k, row in enumerate(sparse):
         rules = np.flatnonzero(row)
