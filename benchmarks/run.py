@@ -178,8 +178,9 @@ def agreement(size: int, data: Path, nca_output: Path) -> dict:
 
 
 def _only_through_exists_peers(verdict, cluster) -> bool:
-    """Whether every isolated direction of an allowed connection is allowed only by peers that
-    combine a namespaceSelector with a podSelector using Exists/DoesNotExist.
+    """Whether an isolated direction of an allowed connection is allowed only by peers that
+    combine a namespaceSelector with a podSelector using Exists/DoesNotExist (the other
+    direction may be open or allowed by anything).
 
     network-config-analyzer 2.1.0 does not match such peers (a two-pod reproduction is in
     docs/performance.md); ipBlock peers are left out, as in the comparison profile.
@@ -191,19 +192,20 @@ def _only_through_exists_peers(verdict, cluster) -> bool:
                 and any(r.operator in ("Exists", "DoesNotExist")
                         for r in peer.pod_selector.match_expressions))
 
-    found = False
-    for direction, remote in (("egress", verdict.connection.destination),
-                              ("ingress", verdict.connection.source)):
-        side = getattr(verdict, direction)
-        if not side.isolated:
-            continue
+    def only_suspicious(side, remote) -> bool:
+        found = False
         for check in side.allowed_by:
             matching = [peer for peer in check.rule.peers if peer.ip_block is None
                         and peer_matches(peer, check.policy.namespace, remote, cluster)]
             if not check.rule.peers or not all(suspicious(peer) for peer in matching):
                 return False
             found = found or bool(matching)
-    return found
+        return found
+
+    # nca denies the connection when it misses the peers of either isolated direction
+    return any(side.isolated and only_suspicious(side, remote)
+               for side, remote in ((verdict.egress, verdict.connection.destination),
+                                    (verdict.ingress, verdict.connection.source)))
 
 
 PAIR = re.compile(r"(\S+)\[Pod\] => (\S+)\[Pod\] : (All connections|\{[^}]*\}(?:,\{[^}]*\})*)")
@@ -230,7 +232,8 @@ def _admits(connection: str, port: int, protocol: str) -> bool:
         return True
     for part in re.findall(r"\{([^}]*)\}", connection):
         fields = dict(kv.split(":", 1) for kv in re.split(r",(?=[a-z_]+:)", part))
-        if protocol not in fields.get("protocols", "TCP,UDP,SCTP").split(","):
+        # nca writes "TCP,UDP" or "TCP, UDP"
+        if protocol not in {p.strip() for p in fields.get("protocols", "TCP,UDP,SCTP").split(",")}:
             continue
         if "dst_ports" not in fields:
             return True
