@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +44,7 @@ from .documents import (
     read_text,
 )
 from .errors import InputErrors, NetpolError, ParseError, ValidationError
-from .model import Cluster, ContainerPort, ExternalEndpoint, Namespace, Pod
+from .model import CANONICAL_IPV4, Cluster, ContainerPort, ExternalEndpoint, Namespace, Pod
 from .policy import PROTOCOLS, Location, NetworkPolicy, parse_policy
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
@@ -369,15 +368,10 @@ def _labels(value: Any, path: tuple) -> dict[str, str]:
     return labels
 
 
-# A dotted IPv4 address without leading zeros is already written the way ipaddress writes it.
-_CANONICAL_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
-                             r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")
-
-
 def _ip(value: Any, path: tuple) -> str:
     import ipaddress
 
-    if type(value) is str and _CANONICAL_IPV4.fullmatch(value):
+    if type(value) is str and CANONICAL_IPV4.fullmatch(value):
         return value
     text = fields.string(value, path)
     try:

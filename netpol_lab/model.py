@@ -18,6 +18,7 @@ per namespace, in declaration order), so tables do not change between runs.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -132,7 +133,7 @@ class Cluster:
         self._by_id.update({e.name: e for e in self.externals})
         self._by_ip: dict[str, Endpoint] = {}
         for ep in (*self.pods, *self.externals):
-            self._by_ip.setdefault(str(ipaddress.ip_address(ep.ip)), ep)
+            self._by_ip.setdefault(canonical_ip(ep.ip), ep)
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
@@ -191,6 +192,26 @@ class Cluster:
         counts = ((len(self.namespaces), "namespace"), (len(self.pods), "pod"),
                   (len(self.externals), "external"))
         return f"Cluster({', '.join(f'{n} {w}' + 's' * (n != 1) for n, w in counts)})"
+
+
+# A dotted IPv4 address without leading zeros is already written the way ipaddress writes it.
+CANONICAL_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+                            r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")
+
+
+def canonical_ip(text: str) -> str:
+    """``text`` written as :mod:`ipaddress` writes it (``10.0.0.1``, ``fd00::1``).
+
+    A plain dotted IPv4 address is returned as it is, which saves thousands of
+    ``ip_address`` calls on a big cluster; anything else goes through ``ip_address``
+    (and raises its ``ValueError`` when it is not an address).
+
+    >>> canonical_ip("10.0.0.1"), canonical_ip("FD00:0::1")
+    ('10.0.0.1', 'fd00::1')
+    """
+    if CANONICAL_IPV4.fullmatch(text):
+        return text
+    return str(ipaddress.ip_address(text))
 
 
 def _assign_ips(pods: list[Pod], namespace_order: list[str],

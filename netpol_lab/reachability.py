@@ -63,7 +63,7 @@ import numpy as np
 
 from .engine import Scenario, Verdict, resolve_port
 from .errors import UnknownEndpointError
-from .model import Cluster, ContainerPort, Endpoint
+from .model import CANONICAL_IPV4, Cluster, ContainerPort, Endpoint
 from .policy import IPBlock, NetworkPolicy, Peer, PolicyPort
 from .selectors import LabelSelector
 
@@ -139,18 +139,26 @@ class _IPIndex:
     """The endpoints' IPs as integers, to test ``ipBlock`` membership with masks."""
 
     def __init__(self, endpoints: Sequence[Endpoint]) -> None:
-        n = len(endpoints)
-        self.version = np.zeros(n, dtype=np.int8)
-        self.high = np.zeros(n, dtype=np.uint64)  # IPv4: the address; IPv6: the top 64 bits
-        self.low = np.zeros(n, dtype=np.uint64)   # IPv6: the low 64 bits
-        for i, ep in enumerate(endpoints):
-            if ep.ip is None:
-                continue
-            addr = ipaddress.ip_address(ep.ip)
-            value = int(addr)
-            self.version[i] = addr.version
-            self.high[i] = value >> 64 if addr.version == 6 else value
-            self.low[i] = value & 0xFFFF_FFFF_FFFF_FFFF if addr.version == 6 else 0
+        version, high, low = [], [], []  # high: IPv4 address or IPv6 top 64 bits
+        for ep in endpoints:
+            ip = ep.ip
+            if ip is None:
+                v, h, lo = 0, 0, 0
+            elif CANONICAL_IPV4.fullmatch(ip):  # most pod IPs: no ipaddress object needed
+                a, b, c, d = ip.split(".")
+                v, h, lo = 4, int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d), 0
+            else:
+                addr = ipaddress.ip_address(ip)
+                value = int(addr)
+                v = addr.version
+                h = value >> 64 if v == 6 else value
+                lo = value & 0xFFFF_FFFF_FFFF_FFFF if v == 6 else 0
+            version.append(v)
+            high.append(h)
+            low.append(lo)
+        self.version = np.array(version, dtype=np.int8)
+        self.high = np.array(high, dtype=np.uint64)
+        self.low = np.array(low, dtype=np.uint64)
         self._cache: dict[IPBlock, np.ndarray] = {}
 
     def _inside(self, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> np.ndarray:
@@ -286,7 +294,8 @@ class Reachability:
         self._transposed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._matrices: dict[tuple[int, str, str], ReachabilityMatrix] = {}
         self.cache_matrices = False
-        self._declared_names: list[tuple[int, str, int, str]] | None = None
+        # (port, protocol) → port name → the pods that declare that name for it
+        self._declared_names: dict[tuple[int, str], dict[str, list[int]]] | None = None
         self._base_kinds: dict[str, np.ndarray] = {}
 
     # -- compiling selectors and peers -------------------------------------------------
@@ -333,15 +342,17 @@ class Reachability:
     def _named_ports(self, port: int, protocol: str) -> dict[str, np.ndarray]:
         """For each port name: which destinations declare it as ``port``/``protocol``."""
         if self._declared_names is None:
-            self._declared_names = [(i, cp.name, cp.port, cp.protocol)
-                                    for i, ep in enumerate(self.endpoints[:self.n_pods])
-                                    for cp in ep.ports if cp.name]
+            # indexed once: every port asks, and a big cluster declares thousands of names
+            self._declared_names = {}
+            for i, ep in enumerate(self.endpoints[:self.n_pods]):
+                for cp in ep.ports:
+                    if cp.name:
+                        (self._declared_names.setdefault((cp.port, cp.protocol), {})
+                         .setdefault(cp.name, []).append(i))
         out: dict[str, np.ndarray] = {}
-        for i, name, number, proto in self._declared_names:
-            if number == port and proto == protocol:
-                if name not in out:
-                    out[name] = np.zeros(len(self.endpoints), dtype=bool)
-                out[name][i] = True
+        for name, pods in self._declared_names.get((port, protocol), {}).items():
+            out[name] = np.zeros(len(self.endpoints), dtype=bool)
+            out[name][pods] = True
         return out
 
     def _column_kinds(self, direction: str, domain: np.ndarray, named: dict[str, np.ndarray]

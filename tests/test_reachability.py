@@ -258,3 +258,29 @@ def test_distinct_rows_of_a_transposed_view_equal_those_of_a_copy():
         copy_rows, copy_of = _distinct(np.ascontiguousarray(view))
         assert (rows == copy_rows).all() and (of == copy_of).all()
         assert (rows[of] == view).all()
+
+
+@pytest.mark.parametrize("text", ["0.0.0.0", "10.0.0.1", "255.255.255.255", "192.168.10.200",
+                                  "fd00::1", "FD00:0::1", "::ffff:10.0.0.1", "2001:db8::"])
+def test_fast_ip_reading_equals_ipaddress(text):
+    """The shortcut for plain dotted IPv4 (model.canonical_ip, _IPIndex) gives what
+    :mod:`ipaddress` gives, for the addresses at the edges and for IPv6."""
+    import ipaddress
+
+    from netpol_lab.model import canonical_ip
+
+    addr = ipaddress.ip_address(text)
+    assert canonical_ip(text) == str(addr)
+    index = _IPIndex([nl.ExternalEndpoint("e", text)])
+    assert int(index.version[0]) == addr.version
+    value = int(index.high[0]) << 64 | int(index.low[0]) if addr.version == 6 \
+        else int(index.high[0])
+    assert value == int(addr)
+
+
+@pytest.mark.parametrize("text", ["10.0.0.01", "256.0.0.1", "10.0.0", "1.2.3.4 "])
+def test_canonical_ip_refuses_what_ipaddress_refuses(text):
+    from netpol_lab.model import canonical_ip
+
+    with pytest.raises(ValueError):
+        canonical_ip(text)
