@@ -98,8 +98,12 @@ class _LabelIndex:
             for key, value in labels.items():
                 pairs.setdefault((key, value), []).append(i)
                 keys.setdefault(key, []).append(i)
-        self._pairs = {k: self._vector(v) for k, v in pairs.items()}
-        self._keys = {k: self._vector(v) for k, v in keys.items()}
+        # index lists; a vector is made the first time a selector asks for it (a big
+        # cluster has thousands of label pairs, such as pod-template-hash values, that
+        # no selector names)
+        self._pair_index, self._key_index = pairs, keys
+        self._pairs: dict[tuple[str, str], np.ndarray] = {}
+        self._keys: dict[str, np.ndarray] = {}
         self._none = np.zeros(self.size, dtype=bool)
         self._cache: dict[LabelSelector, np.ndarray] = {}
 
@@ -108,10 +112,26 @@ class _LabelIndex:
         out[indices] = True
         return out
 
+    def _pair(self, key: str, value: str) -> np.ndarray:
+        """Which label sets have ``key=value``."""
+        out = self._pairs.get((key, value))
+        if out is None:
+            found = self._pair_index.get((key, value))
+            out = self._pairs[key, value] = self._none if found is None else self._vector(found)
+        return out
+
+    def _key(self, key: str) -> np.ndarray:
+        """Which label sets have ``key``, whatever its value."""
+        out = self._keys.get(key)
+        if out is None:
+            found = self._key_index.get(key)
+            out = self._keys[key] = self._none if found is None else self._vector(found)
+        return out
+
     def _any_of(self, key: str, values: Iterable[str]) -> np.ndarray:
         out = self._none.copy()
         for value in values:
-            out |= self._pairs.get((key, value), self._none)
+            out |= self._pair(key, value)
         return out
 
     def select(self, selector: LabelSelector) -> np.ndarray:
@@ -121,16 +141,16 @@ class _LabelIndex:
             return cached
         out = np.ones(self.size, dtype=bool)
         for key, value in selector.match_labels:
-            out &= self._pairs.get((key, value), self._none)
+            out &= self._pair(key, value)
         for req in selector.match_expressions:
             if req.operator == "In":
                 out &= self._any_of(req.key, req.values)
             elif req.operator == "NotIn":
                 out &= ~self._any_of(req.key, req.values)
             elif req.operator == "Exists":
-                out &= self._keys.get(req.key, self._none)
+                out &= self._key(req.key)
             else:  # DoesNotExist
-                out &= ~self._keys.get(req.key, self._none)
+                out &= ~self._key(req.key)
         self._cache[selector] = out
         return out
 

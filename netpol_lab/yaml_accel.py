@@ -202,6 +202,8 @@ def _refused(text: str) -> bool:
         return True
     # PyYAML refuses keys over 1,024 characters, which only fit on a longer line
     lines = text.split("\n")
+    if max(map(len, lines)) <= _MAX_LINE:  # the usual case, checked at C speed
+        return False
     return any(len(line) > _MAX_LINE and not _block_text(lines, i)
                for i, line in enumerate(lines))
 
