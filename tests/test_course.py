@@ -181,6 +181,7 @@ def test_lab_reads_notebooks_for_this_python_without_rewriting_them(tmp_path: Pa
     with this Python's ``language_info`` (so the kernel's reply does not mark it modified)
     and leaves the file, other files and other languages' notebooks as they are."""
     import asyncio
+    import concurrent.futures
     import platform
 
     pytest.importorskip("jupyter_server")
@@ -199,7 +200,10 @@ def test_lab_reads_notebooks_for_this_python_without_rewriting_them(tmp_path: Pa
     manager = CourseContentsManager(root_dir=str(tmp_path))
 
     def get(path: str, **kwargs) -> dict:
-        return asyncio.run(manager.get(path, **kwargs))
+        # in a thread of its own: earlier tests (Playwright's sync API, in the browser
+        # tests) may leave an event loop running in this one, and asyncio.run refuses that
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, manager.get(path, **kwargs)).result()
 
     served = get("00.ipynb")["content"]
     assert served["metadata"]["language_info"] == language_info()
