@@ -166,3 +166,11 @@ def test_import_is_light():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_table_text_counts_one_connection_in_the_singular(capsys):
+    """A text table of exactly one row says "1 connection", not "1 connections" (issue 12)."""
+    code, out, _ = run(capsys, "table", "--from", "production/frontend",
+                       "--to", "production/mobile-bff", "--port", "8080/TCP")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("1 connection: ")

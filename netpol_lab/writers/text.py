@@ -69,7 +69,8 @@ def write_text(rows: TableRows, out: TextIO) -> None:
         out.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip()
                   + "\n")
     allowed = sum(line[3].endswith("allowed") for line in cells)
-    out.write(f"\n{len(cells)} connections: {allowed} allowed, {len(cells) - allowed} denied "
+    n = len(cells)
+    out.write(f"\n{n} connection{'s' * (n != 1)}: {allowed} allowed, {n - allowed} denied "
               f"({_policies(rows)})\n")
 
 
