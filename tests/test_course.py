@@ -197,13 +197,15 @@ def test_lab_reads_notebooks_for_this_python_without_rewriting_them(tmp_path: Pa
     r["metadata"] = {"language_info": {"name": "R"}}
     (tmp_path / "r.ipynb").write_text(json.dumps(r))
     (tmp_path / "notes.txt").write_text("language_info\n")
-    manager = CourseContentsManager(root_dir=str(tmp_path))
+    # the manager is made and used in one thread of its own: earlier tests (Playwright's
+    # sync API, in the browser tests) may leave an event loop running in this one, which
+    # asyncio.run refuses; and always the same thread, since the manager's notary keeps a
+    # SQLite connection that may only be used in the thread that opened it
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    manager = pool.submit(CourseContentsManager, root_dir=str(tmp_path)).result()
 
     def get(path: str, **kwargs) -> dict:
-        # in a thread of its own: earlier tests (Playwright's sync API, in the browser
-        # tests) may leave an event loop running in this one, and asyncio.run refuses that
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, manager.get(path, **kwargs)).result()
+        return pool.submit(lambda: asyncio.run(manager.get(path, **kwargs))).result()
 
     served = get("00.ipynb")["content"]
     assert served["metadata"]["language_info"] == language_info()
@@ -213,3 +215,4 @@ def test_lab_reads_notebooks_for_this_python_without_rewriting_them(tmp_path: Pa
     assert get("r.ipynb")["content"]["metadata"]["language_info"] == {"name": "R"}
     assert get("notes.txt")["content"] == "language_info\n"
     assert get("")["type"] == "directory"
+    pool.shutdown()
