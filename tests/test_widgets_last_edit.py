@@ -10,19 +10,11 @@ and nothing sleeps, and check that a state typed on the way never becomes the ba
 from __future__ import annotations
 
 import pytest
+from test_widgets import API_INGRESS, MOBILE_RULE  # the rule the other Playground tests type
 
 import netpol_lab as nl
 from netpol_lab.widgets import SINCE_LAST_EDIT, SINCE_START, Playground
 
-API_INGRESS = nl.article_yaml("api-ingress")
-MOBILE_RULE = """\
-    - from:
-        - podSelector:
-            matchLabels:
-              app: mobile-bff
-      ports:
-        - port: 8080
-"""
 STAGING_RULE = MOBILE_RULE.replace("app: mobile-bff", "app: frontend").replace(
     "podSelector:", "namespaceSelector:\n            matchLabels:\n              "
     "kubernetes.io/metadata.name: staging\n          podSelector:")
